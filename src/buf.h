@@ -1,0 +1,51 @@
+/* buf.h — the one growable byte buffer, used wherever text is built. */
+#ifndef WEFT_BUF_H
+#define WEFT_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * Invariants: data is never NULL and data[len] is always '\0', so a buf can
+ * be handed to any function that wants a C string. A buf that has never
+ * grown points at a shared empty string and owns no memory (cap == 0).
+ * Bytes may include NULs; len is the truth.
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+extern char buf_empty[1];
+#define BUF_INIT { buf_empty, 0, 0 }
+
+void buf_init(struct buf *b);
+/* Frees the memory; b is back in its initial state. */
+void buf_release(struct buf *b);
+/* Empties b but keeps its memory for reuse. */
+void buf_reset(struct buf *b);
+void buf_truncate(struct buf *b, size_t len);
+/* Makes room for extra more bytes (plus the terminator). */
+void buf_grow(struct buf *b, size_t extra);
+/* Hands the memory to the caller (always a malloc'd, terminated string,
+ * even for an empty buf); b is back in its initial state. */
+char *buf_detach(struct buf *b, size_t *len);
+
+void buf_put(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, int c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+
+/* Escaping appenders, for templates and HTML built in C. */
+/* & < > " ' as entities. */
+void buf_put_html(struct buf *b, const char *s, size_t n);
+/* Percent-encodes every byte outside [A-Za-z0-9_.-], as HTML::Template's
+ * ESCAPE=URL does ('/' and '~' are encoded too). */
+void buf_put_url(struct buf *b, const char *s, size_t n);
+/* Backslash-escapes for a JavaScript string literal (ESCAPE=JS). */
+void buf_put_js(struct buf *b, const char *s, size_t n);
+
+#endif

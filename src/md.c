@@ -1,0 +1,199 @@
+/* md.c — the cmark-gfm wrapper: the only file that includes cmark's headers. */
+#include "md.h"
+
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void
+register_extensions(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+}
+
+void
+md_init(void)
+{
+	pthread_once(&once, register_extensions);
+}
+
+void
+spans_release(struct spans *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+static void
+attach(cmark_parser *p, const char *name)
+{
+	cmark_syntax_extension *ext = cmark_find_syntax_extension(name);
+
+	if (ext)
+		cmark_parser_attach_syntax_extension(p, ext);
+}
+
+void
+md_render(struct buf *out, const char *text, size_t len, unsigned flags)
+{
+	int opts = CMARK_OPT_FOOTNOTES;
+	cmark_parser *p;
+	cmark_node *doc;
+	char *html;
+
+	md_init();
+	if (flags & MD_UNSAFE)
+		opts |= CMARK_OPT_UNSAFE;
+	if (flags & MD_HARDBREAKS)
+		opts |= CMARK_OPT_HARDBREAKS;
+	p = cmark_parser_new(opts);
+	attach(p, "table");
+	attach(p, "strikethrough");
+	attach(p, "autolink");
+	attach(p, "tasklist");
+	cmark_parser_feed(p, text, len);
+	doc = cmark_parser_finish(p);
+	html = cmark_render_html(doc, opts, cmark_parser_get_syntax_extensions(p));
+	buf_puts(out, html);
+	free(html);
+	cmark_node_free(doc);
+	cmark_parser_free(p);
+}
+
+/* Byte offsets of the start of each line, so (line, column) positions from
+ * cmark become offsets. */
+struct lines {
+	size_t *start;
+	size_t n;
+};
+
+static void
+lines_index(struct lines *l, const char *text, size_t len)
+{
+	size_t i, cap = 0;
+
+	l->start = NULL;
+	l->n = 0;
+	l->start = xgrow(l->start, &cap, 1, sizeof(*l->start));
+	l->start[l->n++] = 0;
+	for (i = 0; i < len; i++) {
+		if (text[i] != '\n')
+			continue;
+		l->start = xgrow(l->start, &cap, l->n + 1, sizeof(*l->start));
+		l->start[l->n++] = i + 1;
+	}
+}
+
+/* The offset of 1-based (line, col), clamped to the text. */
+static size_t
+offset(const struct lines *l, size_t len, int line, int col)
+{
+	size_t off;
+
+	if (line < 1)
+		return 0;
+	if ((size_t)line > l->n)
+		return len;
+	off = l->start[line - 1] + (col > 0 ? (size_t)col - 1 : 0);
+	return off > len ? len : off;
+}
+
+static void
+push(struct spans *out, size_t start, size_t end)
+{
+	if (end <= start)
+		return;
+	if (out->n && out->v[out->n - 1].end >= start) {
+		if (end > out->v[out->n - 1].end)
+			out->v[out->n - 1].end = end;
+		return;
+	}
+	out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof(*out->v));
+	out->v[out->n].start = start;
+	out->v[out->n].end = end;
+	out->n++;
+}
+
+static bool
+may_have_code(const char *text, size_t len)
+{
+	size_t i;
+
+	if (memchr(text, '`', len) || memchr(text, '~', len) ||
+	    memchr(text, '\t', len))
+		return true;
+	for (i = 0; i + 4 <= len; i++) {
+		if ((i == 0 || text[i - 1] == '\n') && memcmp(text + i, "    ", 4) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void
+md_code_spans(struct spans *out, const char *text, size_t len)
+{
+	struct spans found = { 0 };
+	struct lines l;
+	cmark_node *doc;
+	cmark_iter *it;
+	cmark_event_type ev;
+	size_t i;
+
+	if (!may_have_code(text, len))
+		return;
+	lines_index(&l, text, len);
+	/* Without extensions: a table cell's code span keeps its position. */
+	doc = cmark_parse_document(text, len, CMARK_OPT_SOURCEPOS);
+	it = cmark_iter_new(doc);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		int type = cmark_node_get_type(n);
+		size_t s, e;
+
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (type == CMARK_NODE_CODE_BLOCK) {
+			s = offset(&l, len, cmark_node_get_start_line(n), 1);
+			e = offset(&l, len, cmark_node_get_end_line(n) + 1, 1);
+		} else if (type == CMARK_NODE_CODE) {
+			s = offset(&l, len, cmark_node_get_start_line(n),
+				   cmark_node_get_start_column(n));
+			e = offset(&l, len, cmark_node_get_end_line(n),
+				   cmark_node_get_end_column(n) + 1);
+			/* The positions cover the content; take the backticks too. */
+			while (s > 0 && (text[s - 1] == '`' || text[s - 1] == ' '))
+				s--;
+			while (e < len && (text[e] == '`' || text[e] == ' '))
+				e++;
+		} else {
+			continue;
+		}
+		if (e > s) {
+			found.v = xgrow(found.v, &found.cap, found.n + 1, sizeof(*found.v));
+			found.v[found.n].start = s;
+			found.v[found.n++].end = e;
+		}
+	}
+	cmark_iter_free(it);
+	cmark_node_free(doc);
+	free(l.start);
+	qsort(found.v, found.n, sizeof(*found.v), span_cmp);
+	for (i = 0; i < found.n; i++)
+		push(out, found.v[i].start, found.v[i].end);
+	spans_release(&found);
+}

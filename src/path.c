@@ -1,0 +1,150 @@
+/* path.c — path and URL arithmetic. */
+#include "path.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "xalloc.h"
+
+void
+path_join(struct buf *out, const char *a, const char *b)
+{
+	if (b[0] == '/' || !a[0]) {
+		buf_puts(out, b);
+		return;
+	}
+	buf_puts(out, a);
+	if (b[0]) {
+		if (out->len && out->data[out->len - 1] != '/')
+			buf_putc(out, '/');
+		buf_puts(out, b);
+	}
+}
+
+int
+path_clean(char *p)
+{
+	char *r = p, *w = p, *start;
+	bool abs = *p == '/';
+
+	if (abs)
+		r++, w++;
+	start = w;
+	while (*r) {
+		char *seg = r;
+		size_t n;
+
+		while (*r && *r != '/')
+			r++;
+		n = (size_t)(r - seg);
+		if (*r == '/')
+			r++;
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (w == start) {
+				if (!abs)
+					return -1;
+				continue;	/* "/.." is "/" */
+			}
+			w--;	/* the '/' after the previous segment, or its end */
+			while (w > start && w[-1] != '/')
+				w--;
+			continue;
+		}
+		memmove(w, seg, n);
+		w += n;
+		*w++ = '/';
+	}
+	if (w > start)
+		w--;	/* the trailing '/' */
+	*w = '\0';
+	return 0;
+}
+
+size_t
+path_dirlen(const char *p, size_t len)
+{
+	while (len > 0 && p[len - 1] != '/')
+		len--;
+	return len ? len - 1 : 0;
+}
+
+const char *
+path_base(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+const char *
+path_ext(const char *p)
+{
+	const char *base = path_base(p);
+	const char *dot = strrchr(base, '.');
+
+	return dot && dot != base ? dot + 1 : NULL;
+}
+
+int
+path_mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+	struct stat st;
+	int rc = -1;
+
+	for (s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			goto out;
+		*s = c;
+		if (!c)
+			break;
+	}
+	if (stat(p, &st) < 0)
+		goto out;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+void
+url_relative(struct buf *out, const char *from, const char *to)
+{
+	size_t fdir = path_dirlen(from, strlen(from));
+	size_t common = 0, i;
+	unsigned ups = 0;
+
+	/* The longest run of whole directory segments the two share. */
+	for (i = 1; i <= fdir; i++) {
+		if (i < fdir && from[i] != '/')
+			continue;
+		if (strncmp(from, to, i) != 0 || to[i] != '/')
+			break;
+		common = i;
+	}
+	/* One "../" per segment of from's directory below that run. */
+	if (common == 0 && fdir > 0)
+		ups = 1;
+	for (i = common; i < fdir; i++)
+		ups += from[i] == '/';
+	if (!ups)
+		buf_puts(out, "./");
+	while (ups--)
+		buf_puts(out, "../");
+	to += common;
+	if (common)
+		to++;
+	buf_puts(out, to);
+}

@@ -1,0 +1,223 @@
+/* site.c — the page table, its indexes, and ikiwiki's bestlink. */
+#include "site.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "xalloc.h"
+
+void
+site_init(struct site *s)
+{
+	memset(s, 0, sizeof(*s));
+	strmap_init(&s->byname);
+	strmap_init(&s->bylcname);
+	strmap_init(&s->bydest);
+	s->usedirs = true;
+}
+
+void
+page_free(struct page *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nlinks; i++)
+		free(p->links[i].target);
+	free(p->links);
+	cJSON_Delete(p->state);
+	vec_release(&p->backlinks);
+	free(p->name);
+	free(p->lcname);
+	free(p->src);
+	free(p->dest);
+	free(p->url);
+	free(p->text);
+	free(p);
+}
+
+void
+site_release(struct site *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->pages.n; i++)
+		page_free(s->pages.v[i]);
+	vec_release(&s->pages);
+	strmap_release(&s->byname, NULL);
+	strmap_release(&s->bylcname, NULL);
+	strmap_release(&s->bydest, NULL);
+	free(s->srcdir);
+	free(s->destdir);
+	free(s->statedir);
+}
+
+static char *
+lower(const char *s, size_t n)
+{
+	char *l = xstrndup(s, n);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		l[i] = (char)tolower((unsigned char)l[i]);
+	return l;
+}
+
+struct page *
+site_add(struct site *s, const char *name)
+{
+	size_t n = strlen(name);
+	void **slot = strmap_slot(&s->byname, name, n);
+	struct page *p;
+
+	if (*slot)
+		return NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->name = xstrndup(name, n);
+	p->lcname = lower(name, n);
+	*slot = p;
+	vec_push(&s->pages, p);
+	/* Until site_sort, the first added wins case-insensitive lookups. */
+	slot = strmap_slot(&s->bylcname, p->lcname, n);
+	if (!*slot)
+		*slot = p;
+	return p;
+}
+
+struct page *
+site_page(const struct site *s, const char *name)
+{
+	return strmap_gets(&s->byname, name);
+}
+
+struct page *
+site_page_ci(const struct site *s, const char *name)
+{
+	size_t n = strlen(name);
+	char *l = lower(name, n);
+	struct page *p = strmap_get(&s->bylcname, l, n);
+
+	free(l);
+	return p;
+}
+
+static int
+page_cmp(const void *a, const void *b)
+{
+	const struct page *x = *(struct page *const *)a;
+	const struct page *y = *(struct page *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+void
+site_sort(struct site *s)
+{
+	size_t i;
+
+	qsort(s->pages.v, s->pages.n, sizeof(*s->pages.v), page_cmp);
+	strmap_release(&s->bylcname, NULL);
+	for (i = 0; i < s->pages.n; i++) {
+		struct page *p = s->pages.v[i];
+		void **slot = strmap_slot(&s->bylcname, p->lcname, strlen(p->lcname));
+
+		if (!*slot)
+			*slot = p;
+	}
+}
+
+void
+page_add_link(struct page *p, const char *target, size_t len, const char *type,
+	      unsigned line)
+{
+	struct link *l;
+
+	p->links = xgrow(p->links, &p->caplinks, p->nlinks + 1, sizeof(*p->links));
+	l = &p->links[p->nlinks++];
+	l->target = xstrndup(target, len);
+	l->type = type;
+	l->to = NULL;
+	l->line = line;
+}
+
+/* Looks up name exactly, then case-insensitively. */
+static struct page *
+lookup(const struct site *s, const char *name, size_t n)
+{
+	struct page *p = strmap_get(&s->byname, name, n);
+	char *l;
+
+	if (p)
+		return p;
+	l = lower(name, n);
+	p = strmap_get(&s->bylcname, l, n);
+	free(l);
+	return p;
+}
+
+struct page *
+site_bestlink(const struct site *s, const char *from, const char *link, size_t len)
+{
+	struct buf try = BUF_INIT;
+	struct page *found = NULL;
+	size_t cwd;
+
+	if (len && link[0] == '/') {
+		link++, len--;
+		from = "";
+	}
+	while (len && link[len - 1] == '/')
+		len--;
+	if (!len)
+		return NULL;
+	cwd = strlen(from);
+	for (;;) {
+		buf_reset(&try);
+		buf_put(&try, from, cwd);
+		if (cwd)
+			buf_putc(&try, '/');
+		buf_put(&try, link, len);
+		if ((found = lookup(s, try.data, try.len)))
+			break;
+		if (!cwd)
+			break;
+		while (cwd && from[cwd - 1] != '/')
+			cwd--;
+		if (cwd)
+			cwd--;
+	}
+	buf_release(&try);
+	return found;
+}
+
+void
+site_link(struct site *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->pages.n; i++)
+		((struct page *)s->pages.v[i])->backlinks.n = 0;
+	for (i = 0; i < s->pages.n; i++) {
+		struct page *p = s->pages.v[i];
+
+		for (j = 0; j < p->nlinks; j++) {
+			struct link *l = &p->links[j];
+			struct page *to = site_bestlink(s, p->name, l->target,
+							strlen(l->target));
+
+			l->to = to;
+			if (!to || to == p)
+				continue;
+			/* Pages are visited in name order (site_sort), so
+			 * backlinks come out sorted and a repeat is last. */
+			if (to->backlinks.n && to->backlinks.v[to->backlinks.n - 1] == p)
+				continue;
+			vec_push(&to->backlinks, p);
+		}
+	}
+}

@@ -1,0 +1,112 @@
+/* site.h — the core model: a site's sources and pages, and what a build learns
+ * of them. The one header most modules include. */
+#ifndef WEFT_SITE_H
+#define WEFT_SITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "strmap.h"
+
+struct cJSON;
+struct config;
+struct diag;
+
+enum src_kind {
+	SRC_PAGE,		/* htmlized and written as a page */
+	SRC_INTERNAL,		/* "._comment" and the like: scanned, inlinable, never written */
+	SRC_FILE,		/* copied as it is */
+};
+
+/* A link the scan found on a page. */
+struct link {
+	char *target;		/* as written, through linkpage(): "foo_bar", "/abs", "a/b" */
+	const char *type;	/* NULL for a wiki link, "tag" for a tag; static or interned */
+	struct page *to;	/* bestlink(target), set by site_link(); NULL when broken */
+	unsigned line;		/* in the page's source; 0 when not from the text */
+};
+
+struct page {
+	/* ikiwiki's page name: "posts/first", "index" for the top page. A file
+	 * keeps its extension: "posts/first/photo.jpg". */
+	char *name;
+	char *lcname;		/* name in lower case, for case-insensitive lookups */
+	char *src;		/* source path relative to srcdir; NULL for a page a plugin made */
+	const char *type;	/* "mdwn", "md", "html", "_comment"...; NULL for a file */
+	enum src_kind kind;
+	/* The main output, relative to destdir: "posts/first/index.html" with
+	 * usedirs, "posts/first.html" without, the same path for a file; NULL
+	 * for an internal page. */
+	char *dest;
+	/* Its URL path from the site root: "posts/first/", "posts/first.html",
+	 * "" for the top page with usedirs, "img/x.png" for a file. */
+	char *url;
+	time_t ctime;		/* creation: from git, else the file; meta date overrides */
+	time_t mtime;		/* last modification */
+	off_t size;
+
+	/* The source text, read by the scan (NUL-terminated). */
+	char *text;
+	size_t len;
+
+	/* What the scan found. */
+	struct link *links;
+	size_t nlinks, caplinks;
+	struct cJSON *state;	/* plugin state, an object keyed by plugin id */
+
+	/* What linking found: the pages whose links reach this one, sorted by
+	 * name, each once. */
+	struct vec backlinks;
+
+	bool failed;		/* an error was reported while building it */
+};
+
+/*
+ * A site, as one build sees it. Pages are owned here. The page list and the
+ * indexes are written only while scanning (single-threaded insertion) and
+ * read-only afterwards, when render workers share them.
+ */
+struct site {
+	struct config *cfg;
+	struct diag *diag;
+	char *srcdir;		/* absolute, without trailing '/' */
+	char *destdir;		/* absolute */
+	char *statedir;		/* absolute: the build state (.weft) */
+	struct vec pages;	/* every source and made page, sorted by name after the scan */
+	struct strmap byname;	/* name -> page */
+	struct strmap bylcname;	/* lower-case name -> page (the first by name) */
+	struct strmap bydest;	/* dest -> page, to catch two pages writing one file */
+	bool usedirs;
+	bool indexpages;
+};
+
+/* Creates the page name in s and returns it; NULL (nothing added) when a page
+ * of that name exists already. The caller fills the rest. */
+struct page *site_add(struct site *s, const char *name);
+struct page *site_page(const struct site *s, const char *name);
+/* Case-insensitive lookup. */
+struct page *site_page_ci(const struct site *s, const char *name);
+/* Sorts pages by name and rebuilds the indexes. */
+void site_sort(struct site *s);
+/* Adds a link to p (target copied, type kept as given). */
+void page_add_link(struct page *p, const char *target, size_t len,
+		   const char *type, unsigned line);
+
+/*
+ * ikiwiki's bestlink(): the page a link written on page from reaches, or
+ * NULL. A leading '/' anchors the link at the top; otherwise it is tried as
+ * a subpage of from, then of each of from's parents up to the top, each
+ * time exactly and then case-insensitively.
+ */
+struct page *site_bestlink(const struct site *s, const char *from,
+			   const char *link, size_t len);
+/* Resolves every page's links and fills the backlinks; after site_sort. */
+void site_link(struct site *s);
+
+void site_init(struct site *s);
+void site_release(struct site *s);
+void page_free(struct page *p);
+
+#endif

@@ -1,0 +1,70 @@
+/* test-md.c — Markdown rendering and code detection. */
+#include <string.h>
+
+#include "md.h"
+#include "tap.h"
+
+static void
+code(const char *text, const char *want, const char *what)
+{
+	struct spans s = { 0 };
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	md_code_spans(&s, text, strlen(text));
+	for (i = 0; i < s.n; i++) {
+		buf_putc(&b, '[');
+		buf_put(&b, text + s.v[i].start, s.v[i].end - s.v[i].start);
+		buf_putc(&b, ']');
+	}
+	tap_is(b.data, want, "%s", what);
+	buf_release(&b);
+	spans_release(&s);
+}
+
+static void
+render(const char *text, unsigned flags, const char *want, const char *what)
+{
+	struct buf b = BUF_INIT;
+
+	md_render(&b, text, strlen(text), flags);
+	tap_is(b.data, want, "%s", what);
+	buf_release(&b);
+}
+
+int
+main(void)
+{
+	md_init();
+	code("plain [[link]] text\n", "", "no code");
+	code("a `[[x]]` b\n", "[ `[[x]]` ]", "a code span");
+	code("a ``x`y`` b\n", "[ ``x`y`` ]", "a double-backtick span");
+	code("x\n\n    [[y]]\n\nz\n", "[    [[y]]\n\n]", "an indented block");
+	code("```\n[[z]]\n```\nafter\n", "[```\n[[z]]\n```\n]", "a fenced block");
+	code("- item `c` ok\n", "[ `c` ]", "a span in a list item");
+	code("> quote `q`\n", "[ `q`]", "a span in a block quote");
+	code("an `unclosed span\n", "", "an unclosed backtick is no code");
+
+	render("# T\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", MD_UNSAFE,
+	       "<h1>T</h1>\n<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n"
+	       "<tbody>\n<tr>\n<td>1</td>\n<td>2</td>\n</tr>\n</tbody>\n</table>\n",
+	       "tables");
+	render("~~x~~ www.example.org\n", MD_UNSAFE,
+	       "<p><del>x</del> <a href=\"http://www.example.org\">www.example.org</a></p>\n",
+	       "strikethrough and autolink");
+	render("- [x] done\n", MD_UNSAFE,
+	       "<ul>\n<li><input type=\"checkbox\" checked=\"\" disabled=\"\" /> done</li>\n</ul>\n",
+	       "task list");
+	render("<div class=\"x\">raw</div>\n", MD_UNSAFE, "<div class=\"x\">raw</div>\n", "raw HTML kept when unsafe");
+	render("<script>x</script>\n", 0, "<!-- raw HTML omitted -->\n", "raw HTML dropped when safe");
+	render("[a](javascript:alert(1))\n", 0, "<p><a href=\"\">a</a></p>\n", "unsafe URL dropped when safe");
+	{
+		struct buf b = BUF_INIT;
+		const char *t = "x[^1]\n\n[^1]: note\n";
+
+		md_render(&b, t, strlen(t), MD_UNSAFE);
+		tap_ok(strstr(b.data, "class=\"footnotes\"") != NULL, "footnotes");
+		buf_release(&b);
+	}
+	return tap_done();
+}

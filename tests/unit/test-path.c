@@ -1,0 +1,76 @@
+/* test-path.c — path cleaning and relative URLs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "path.h"
+#include "tap.h"
+#include "xalloc.h"
+
+static void
+clean(const char *in, const char *want)
+{
+	char *p = xstrdup(in);
+	int rc = path_clean(p);
+
+	if (!want)
+		tap_ok(rc == -1, "clean %s escapes", in);
+	else
+		tap_ok(rc == 0 && strcmp(p, want) == 0, "clean %s -> %s (got %s)", in, want, rc ? "error" : p);
+	free(p);
+}
+
+static void
+rel(const char *from, const char *to, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	url_relative(&b, from, to);
+	tap_is(b.data, want, "url from %s to %s", from, to);
+	buf_release(&b);
+}
+
+int
+main(void)
+{
+	struct buf b = BUF_INIT;
+
+	clean("a/b/../c", "a/c");
+	clean("./a//b/", "a/b");
+	clean("a/./b/.", "a/b");
+	clean("../etc/passwd", NULL);
+	clean("a/../../etc/passwd", NULL);
+	clean("a/..", "");
+	clean("/../x", "/x");
+	clean("/a/b/../../c", "/c");
+	clean("..a/b", "..a/b");
+
+	tap_ok(path_dirlen("a/b/c", 5) == 3, "dirlen of a/b/c");
+	tap_ok(path_dirlen("c", 1) == 0, "dirlen of c");
+	tap_is(path_base("a/b/c.mdwn"), "c.mdwn", "base");
+	tap_is(path_ext("a/b/c.mdwn"), "mdwn", "ext");
+	tap_ok(path_ext("a/.profile") == NULL, "a dotfile has no ext");
+	tap_ok(path_ext("a.d/file") == NULL, "a dot in a directory is no ext");
+
+	path_join(&b, "a/b", "c");
+	tap_is(b.data, "a/b/c", "join");
+	buf_reset(&b);
+	path_join(&b, "", "c");
+	tap_is(b.data, "c", "join with empty");
+	buf_reset(&b);
+	path_join(&b, "a", "/abs");
+	tap_is(b.data, "/abs", "join with absolute");
+	buf_release(&b);
+
+	rel("posts/a/", "posts/b/", "../b/");
+	rel("posts/a/index.html", "posts/b/", "../b/");
+	rel("index.html", "posts/first/", "./posts/first/");
+	rel("", "posts/first/", "./posts/first/");
+	rel("posts/a/", "", "../../");
+	rel("posts/a/", "posts/a/photo.jpg", "./photo.jpg");
+	rel("posts/a/", "posts/a/sub/", "./sub/");
+	rel("posts/a.html", "posts/b.html", "./b.html");
+	rel("posts/a.html", "index.html", "../index.html");
+	rel("postsx/a/", "posts/b/", "../../posts/b/");
+	rel("a/b/c/", "a/x/", "../../x/");
+	return tap_done();
+}
