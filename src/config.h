@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "strmap.h"
-#include "yaml.h"
+#include "yamldoc.h"
 
 struct cJSON;
 struct diag;
@@ -30,7 +30,7 @@ enum {
 
 /* One option. Tables of these describe the core's options (options.c) and
  * each plugin's; the same table drives parsing, checking and --help. */
-struct option {
+struct config_option {
 	const char *name;
 	enum opt_type type;
 	const char *def;	/* default as a scalar ("1", "", "page.tmpl"), NULL: none */
@@ -39,7 +39,7 @@ struct option {
 };
 
 /* The core's options, in options.c. */
-extern const struct option core_options[];
+extern const struct config_option core_options[];
 extern const size_t core_options_count;
 
 struct config {
@@ -47,7 +47,7 @@ struct config {
 	char *dir;		/* absolute: relative paths are taken from here */
 	struct yaml_doc doc;	/* the file as read */
 	struct cJSON *set;	/* values set from the command line (config_set) */
-	struct strmap options;	/* name -> const struct option *, core and declared */
+	struct strmap options;	/* name -> const struct config_option *, core and declared */
 };
 
 void config_init(struct config *c);
@@ -60,12 +60,18 @@ void config_release(struct config *c);
  * top are reported and give -1; the command then exits 2.
  */
 int config_load(struct config *c, const char *path, struct diag *d);
+/* The same for text[0, len) already in memory: name is the file named in
+ * messages (kept as c->file; NULL for none), dir the directory relative
+ * paths are taken from (made absolute). config_load reads the file and
+ * calls this; tests and the fuzz target call it directly. */
+int config_load_text(struct config *c, const char *text, size_t len,
+		     const char *name, const char *dir, struct diag *d);
 /* No file: every option at its default, relative paths taken from dir. */
 void config_load_none(struct config *c, const char *dir);
 
 /* Adds options to those known (a plugin's); the table must outlive c. A
  * name declared twice keeps the first. */
-void config_declare(struct config *c, const struct option *opts, size_t n);
+void config_declare(struct config *c, const struct config_option *opts, size_t n);
 /* Overrides key from the command line (-d, say): wins over the file. */
 void config_set(struct config *c, const char *key, const char *val);
 

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "yaml.h"
+#include "yamldoc.h"
 
 struct diag;
 

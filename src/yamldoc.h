@@ -1,7 +1,7 @@
-/* yaml.h — YAML read into cJSON values, with libyaml: the only file that
- * includes yaml.h. */
-#ifndef WEFT_YAML_H
-#define WEFT_YAML_H
+/* yamldoc.h — YAML read into cJSON values, with libyaml: the only file that
+ * includes libyaml's yaml.h. */
+#ifndef WEFT_YAMLDOC_H
+#define WEFT_YAMLDOC_H
 
 #include <stddef.h>
 
@@ -16,7 +16,10 @@ struct yaml_keyline {
 
 struct yaml_doc {
 	struct cJSON *root;	/* NULL for an empty document */
-	struct yaml_keyline *keys;	/* the top-level keys, in document order */
+	unsigned line;		/* where root starts, 0 when it is NULL */
+	struct yaml_keyline *keys;	/* the top-level keys, in document order
+					 * (a repeated key once, in its first
+					 * place, with the line of its last) */
 	size_t nkeys;
 };
 
