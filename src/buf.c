@@ -1,9 +1,13 @@
 /* buf.c — the growable byte buffer and its escaping appenders. */
 #include "buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -187,4 +191,35 @@ buf_put_js(struct buf *b, const char *s, size_t n)
 				buf_putc(b, c);
 		}
 	}
+}
+
+int
+buf_read_file(struct buf *b, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		saved = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	buf_grow(b, (size_t)st.st_size);
+	do {
+		buf_grow(b, 65536);
+		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n > 0) {
+			b->len += (size_t)n;
+			b->data[b->len] = '\0';
+		}
+	} while (n > 0 || (n < 0 && errno == EINTR));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n < 0 ? -1 : 0;
 }

@@ -39,6 +39,11 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 
+/* Appends the contents of the file at path. 0, or -1 with errno set (b
+ * then holds what was read before the error). A path that is not a
+ * regular file is an error (EISDIR for a directory). */
+int buf_read_file(struct buf *b, const char *path);
+
 /* Escaping appenders, for templates and HTML built in C. */
 /* & < > " ' as entities. */
 void buf_put_html(struct buf *b, const char *s, size_t n);

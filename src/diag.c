@@ -142,6 +142,16 @@ diag_info(struct diag *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+diag_debug(struct diag *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_report(d, DIAG_DEBUG, NULL, 0, fmt, ap);
+	va_end(ap);
+}
+
 bool
 diag_once(struct diag *d, const char *key, enum diag_level level,
 	  const char *file, unsigned line, const char *fmt, ...)
@@ -190,7 +200,8 @@ diag_flush(struct diag *d)
 	size_t i;
 
 	pthread_mutex_lock(&d->lock);
-	qsort(d->msgs, d->nmsgs, sizeof(*d->msgs), msg_cmp);
+	if (d->nmsgs)
+		qsort(d->msgs, d->nmsgs, sizeof(*d->msgs), msg_cmp);
 	for (i = 0; i < d->nmsgs; i++) {
 		fputs(d->msgs[i].text, d->out);
 		free(d->msgs[i].text);

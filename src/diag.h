@@ -45,6 +45,9 @@ void diag_note(struct diag *d, const char *file, unsigned line,
 /* Shown with -v only. */
 void diag_info(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Shown with -v -v only. */
+void diag_debug(struct diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void diag_report(struct diag *d, enum diag_level level, const char *file,
 		 unsigned line, const char *fmt, va_list ap);
 /* Reports at level unless key was already reported through diag_once;

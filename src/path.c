@@ -49,17 +49,17 @@ path_clean(char *p)
 					return -1;
 				continue;	/* "/.." is "/" */
 			}
-			w--;	/* the '/' after the previous segment, or its end */
 			while (w > start && w[-1] != '/')
 				w--;
+			if (w > start)
+				w--;	/* the '/' before the dropped segment */
 			continue;
 		}
+		if (w > start)
+			*w++ = '/';
 		memmove(w, seg, n);
 		w += n;
-		*w++ = '/';
 	}
-	if (w > start)
-		w--;	/* the trailing '/' */
 	*w = '\0';
 	return 0;
 }
@@ -116,6 +116,36 @@ path_mkdirs(const char *dir)
 	rc = 0;
 out:
 	free(p);
+	return rc;
+}
+
+void
+buf_put_urlpath(struct buf *out, const char *path, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c <= 0x20 || c == 0x7f || strchr("\"#%?<>\\^`{|}", c))
+			buf_printf(out, "%%%02X", c);
+		else
+			buf_putc(out, c);
+	}
+}
+
+int
+path_mkdirs_parent(const char *file)
+{
+	size_t n = path_dirlen(file, strlen(file));
+	char *dir;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	dir = xstrndup(file, n);
+	rc = path_mkdirs(dir);
+	free(dir);
 	return rc;
 }
 

@@ -32,6 +32,14 @@ const char *path_ext(const char *p);
  * errno set. */
 int path_mkdirs(const char *dir);
 
+/* Appends path to out as a URL path: bytes that cannot stand in a URL (space,
+ * '"', '#', '%', '?', '<', '>', '\\', '^', '`', '{', '|', '}', controls) are
+ * percent-encoded; '/' and UTF-8 stay. */
+void buf_put_urlpath(struct buf *out, const char *path, size_t len);
+
+/* Creates the directory that will hold file (path_mkdirs of its dirname). */
+int path_mkdirs_parent(const char *file);
+
 /*
  * The relative URL from the directory of a document at URL path from (for
  * example "posts/a/index.html" or "posts/a/") to the path to, in the

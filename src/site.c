@@ -2,12 +2,14 @@
 #include "site.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "pagespec.h"
 #include "xalloc.h"
 
 void
@@ -17,7 +19,27 @@ site_init(struct site *s)
 	strmap_init(&s->byname);
 	strmap_init(&s->bylcname);
 	strmap_init(&s->bydest);
+	strmap_init(&s->types);
+	strmap_init(&s->linktypes);
 	s->usedirs = true;
+	site_add_type(s, "mdwn", SRC_PAGE);
+	site_add_type(s, "md", SRC_PAGE);
+	site_add_type(s, "html", SRC_PAGE);
+	site_add_type(s, "_comment", SRC_INTERNAL);
+}
+
+enum src_kind
+site_kind(const struct site *s, const char *ext)
+{
+	void *v = ext ? strmap_gets(&s->types, ext) : NULL;
+
+	return v ? (enum src_kind)((uintptr_t)v - 1) : SRC_FILE;
+}
+
+void
+site_add_type(struct site *s, const char *ext, enum src_kind kind)
+{
+	strmap_put(&s->types, ext, strlen(ext), (void *)(uintptr_t)(kind + 1));
 }
 
 void
@@ -52,6 +74,10 @@ site_release(struct site *s)
 	strmap_release(&s->byname, NULL);
 	strmap_release(&s->bylcname, NULL);
 	strmap_release(&s->bydest, NULL);
+	strmap_release(&s->types, NULL);
+	strmap_release(&s->linktypes, NULL);
+	pagespec_index_free(s->psindex);
+	s->psindex = NULL;
 	free(s->srcdir);
 	free(s->destdir);
 	free(s->statedir);
@@ -220,4 +246,41 @@ site_link(struct site *s)
 			vec_push(&to->backlinks, p);
 		}
 	}
+}
+
+const struct cJSON *
+page_state(const struct page *p, const char *plugin, const char *key)
+{
+	const cJSON *obj;
+
+	if (!p->state)
+		return NULL;
+	obj = cJSON_GetObjectItemCaseSensitive(p->state, plugin);
+	return obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+}
+
+const char *
+page_state_str(const struct page *p, const char *plugin, const char *key)
+{
+	const cJSON *v = page_state(p, plugin, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void
+page_state_set(struct page *p, const char *plugin, const char *key, cJSON *val)
+{
+	cJSON *obj;
+
+	if (!p->state)
+		p->state = cJSON_CreateObject();
+	obj = cJSON_GetObjectItemCaseSensitive(p->state, plugin);
+	if (!obj) {
+		if (!val)
+			return;
+		obj = cJSON_AddObjectToObject(p->state, plugin);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+	if (val)
+		cJSON_AddItemToObject(obj, key, val);
 }

@@ -13,6 +13,7 @@
 struct cJSON;
 struct config;
 struct diag;
+struct pagespec_index;
 
 enum src_kind {
 	SRC_PAGE,		/* htmlized and written as a page */
@@ -47,9 +48,12 @@ struct page {
 	time_t mtime;		/* last modification */
 	off_t size;
 
-	/* The source text, read by the scan (NUL-terminated). */
+	/* The source text, read by the scan (NUL-terminated); its body starts
+	 * after any front matter, at byte body of line body_line. */
 	char *text;
 	size_t len;
+	size_t body;
+	unsigned body_line;
 
 	/* What the scan found. */
 	struct link *links;
@@ -78,9 +82,20 @@ struct site {
 	struct strmap byname;	/* name -> page */
 	struct strmap bylcname;	/* lower-case name -> page (the first by name) */
 	struct strmap bydest;	/* dest -> page, to catch two pages writing one file */
+	struct strmap types;	/* page type (extension) -> (void *)(kind + 1) */
+	struct strmap linktypes;	/* interned link types ("tag") */
+	/* pagespec's index of pages and links (pagespec_index_build), or
+	 * NULL; freed by site_release. */
+	struct pagespec_index *psindex;
 	bool usedirs;
 	bool indexpages;
 };
+
+/* The kind of a source with extension ext: SRC_FILE for an extension that is
+ * no page type. */
+enum src_kind site_kind(const struct site *s, const char *ext);
+/* Makes ext a page type of kind (a plugin's htmlize type). */
+void site_add_type(struct site *s, const char *ext, enum src_kind kind);
 
 /* Creates the page name in s and returns it; NULL (nothing added) when a page
  * of that name exists already. The caller fills the rest. */
@@ -90,6 +105,21 @@ struct page *site_page(const struct site *s, const char *name);
 struct page *site_page_ci(const struct site *s, const char *name);
 /* Sorts pages by name and rebuilds the indexes. */
 void site_sort(struct site *s);
+/* Plugin state: p->state is an object keyed by plugin id, each an object of
+ * that plugin's values (ikiwiki's %pagestate). The meta plugin keeps
+ * "meta": {"title", "titlesort", "author", "authorsort", "authorurl",
+ * "description", "guid", "license", "copyright", "permalink", "updated"
+ * (a number), ...}, as ikiwiki's meta plugin does. */
+/* The string at state[plugin][key], or NULL when missing or not a string. */
+const char *page_state_str(const struct page *p, const char *plugin,
+			   const char *key);
+/* The value at state[plugin][key], or NULL. */
+const struct cJSON *page_state(const struct page *p, const char *plugin,
+			       const char *key);
+/* Sets state[plugin][key] to val (taking ownership; NULL deletes). */
+void page_state_set(struct page *p, const char *plugin, const char *key,
+		    struct cJSON *val);
+
 /* Adds a link to p (target copied, type kept as given). */
 void page_add_link(struct page *p, const char *target, size_t len,
 		   const char *type, unsigned line);

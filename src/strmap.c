@@ -1,6 +1,7 @@
 /* strmap.c — open-addressing hash map with linear probing, and vec. */
 #include "strmap.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,16 @@ strmap_slot(struct strmap *m, const char *key, size_t len)
 		m->count++;
 	}
 	return &e->val;
+}
+
+const char *
+strmap_intern(struct strmap *m, const char *key, size_t len)
+{
+	void **slot = strmap_slot(m, key, len);
+	struct strmap_entry *e = (struct strmap_entry *)((char *)slot -
+							 offsetof(struct strmap_entry, val));
+
+	return e->key;
 }
 
 void *

@@ -36,6 +36,9 @@ void *strmap_gets(const struct strmap *m, const char *key);
 void **strmap_slot(struct strmap *m, const char *key, size_t len);
 /* Sets key to val; returns the previous value or NULL. */
 void *strmap_put(struct strmap *m, const char *key, size_t len, void *val);
+/* The map's own copy of key, inserting key (value NULL) when missing: a
+ * string that lasts as long as the map, for interning. */
+const char *strmap_intern(struct strmap *m, const char *key, size_t len);
 /* Walks the entries: start *iter at 0; returns NULL at the end. */
 struct strmap_entry *strmap_next(const struct strmap *m, size_t *iter);
 

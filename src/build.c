@@ -1,0 +1,528 @@
+/* build.c — a whole build: configuration, scan, link, render, write. */
+#include "build.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "pagespec.h"
+#include "path.h"
+#include "plugin.h"
+#include "pool.h"
+#include "render.h"
+#include "scan.h"
+#include "tmpl.h"
+#include "vcs.h"
+#include "xalloc.h"
+
+void
+build_strftime(struct build *b, struct buf *out, const char *fmt, time_t t)
+{
+	struct tm tm;
+	char tmp[512];
+	size_t n;
+
+	localtime_r(&t, &tm);
+	n = strftime_l(tmp, sizeof(tmp), fmt, &tm, b->clocale);
+	buf_put(out, tmp, n);
+}
+
+void
+build_date3339(struct buf *out, time_t t)
+{
+	struct tm tm;
+	char tmp[64];
+
+	gmtime_r(&t, &tm);
+	buf_put(out, tmp, strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%SZ", &tm));
+}
+
+void
+build_displaytime(struct build *b, struct buf *out, time_t t, bool pubdate)
+{
+	if (b->html5) {
+		buf_puts(out, "<time datetime=\"");
+		build_date3339(out, t);
+		buf_puts(out, pubdate ? "\" pubdate=\"pubdate\">" : "\">");
+		build_strftime(b, out, b->timeformat, t);
+		buf_puts(out, "</time>");
+	} else {
+		buf_puts(out, "<span class=\"date\">");
+		build_strftime(b, out, b->timeformat, t);
+		buf_puts(out, "</span>");
+	}
+}
+
+static bool
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* An absolute, clean form of a path given on the command line. */
+static char *
+absolute(const char *path)
+{
+	struct buf b = BUF_INIT;
+	char cwd[PATH_MAX];
+
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		path_join(&b, cwd, path);
+	else
+		buf_puts(&b, path);
+	path_clean(b.data);
+	b.len = strlen(b.data);
+	return buf_detach(&b, NULL);
+}
+
+static int
+load_config(struct build *b)
+{
+	const struct build_opts *o = &b->opts;
+	struct buf file = BUF_INIT;
+	int rc;
+
+	config_init(&b->cfg);
+	if (o->setup) {
+		rc = config_load(&b->cfg, o->setup, b->diag);
+	} else {
+		path_join(&file, o->sitedir ? o->sitedir : ".", "weft.yaml");
+		if (is_file(file.data))
+			rc = config_load(&b->cfg, file.data, b->diag);
+		else
+			rc = diag_error(b->diag, o->sitedir ? o->sitedir : ".", 0,
+					"no weft.yaml here (an ikiwiki site builds with --setup FILE)");
+	}
+	buf_release(&file);
+	if (rc < 0)
+		return -1;
+	/* The configured destdir stays out of the sources even when -d
+	 * writes elsewhere: it holds an earlier build. */
+	b->configured_destdir = config_path(&b->cfg, "destdir");
+	if (o->destdir) {
+		char *d = absolute(o->destdir);
+
+		config_set(&b->cfg, "destdir", d);
+		free(d);
+	}
+	return 0;
+}
+
+/* A writable state directory: the configured one, else one under the
+ * user's cache directory named after the source directory. */
+static char *
+state_dir(struct build *b)
+{
+	char *dir = config_path(&b->cfg, "wikistatedir");
+	struct buf alt = BUF_INIT;
+	const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (dir && path_mkdirs(dir) == 0 && access(dir, W_OK) == 0)
+		return dir;
+	if (cache && *cache)
+		path_join(&alt, cache, "weft");
+	else
+		path_join(&alt, home ? home : "/tmp", ".cache/weft");
+	buf_printf(&alt, "/%08x", strmap_hash(b->site.srcdir, strlen(b->site.srcdir)));
+	if (!b->opts.check)
+		diag_note(b->diag, NULL, 0, "%s is not writable; keeping the build state in %s",
+			  dir ? dir : "the state directory", alt.data);
+	free(dir);
+	path_mkdirs(alt.data);
+	return buf_detach(&alt, NULL);
+}
+
+static bool
+inside_or_same(const char *dir, const char *root)
+{
+	size_t n = strlen(root);
+
+	return strncmp(dir, root, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
+}
+
+static int
+setup_site(struct build *b)
+{
+	struct site *s = &b->site;
+	char *tz;
+
+	site_init(s);
+	s->cfg = &b->cfg;
+	s->diag = b->diag;
+	s->srcdir = config_path(&b->cfg, "srcdir");
+	s->destdir = config_path(&b->cfg, "destdir");
+	if (!s->srcdir || !s->destdir)
+		return diag_error(b->diag, b->cfg.file, 0, "srcdir and destdir must be set");
+	if (access(s->srcdir, R_OK | X_OK) < 0)
+		return diag_error(b->diag, b->cfg.file, config_line(&b->cfg, "srcdir"),
+				  "srcdir %s: %s", s->srcdir, strerror(errno));
+	if (inside_or_same(s->srcdir, s->destdir))
+		return diag_error(b->diag, b->cfg.file, config_line(&b->cfg, "destdir"),
+				  "destdir %s would hold the sources", s->destdir);
+	s->statedir = state_dir(b);
+	s->usedirs = config_bool(&b->cfg, "usedirs");
+	s->indexpages = config_bool(&b->cfg, "indexpages");
+	b->wikiname = config_str(&b->cfg, "wikiname");
+	b->url = config_str(&b->cfg, "url");
+	b->timeformat = config_str(&b->cfg, "timeformat");
+	b->htmlext = config_str(&b->cfg, "htmlext");
+	b->html5 = config_bool(&b->cfg, "html5");
+	b->discussion = config_bool(&b->cfg, "discussion");
+	b->discussionpage = config_str(&b->cfg, "discussionpage");
+	b->numbacklinks = config_int(&b->cfg, "numbacklinks");
+	if ((tz = (char *)config_str(&b->cfg, "timezone")) && *tz) {
+		setenv("TZ", tz, 1);
+		tzset();
+	}
+	b->clocale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (config_str(&b->cfg, "locale") && *config_str(&b->cfg, "locale")) {
+		locale_t l = newlocale(LC_TIME_MASK, config_str(&b->cfg, "locale"), b->clocale);
+
+		if (l)
+			b->clocale = l;
+		else
+			diag_warning(b->diag, b->cfg.file, config_line(&b->cfg, "locale"),
+				     "locale \"%s\" is not available; dates use the C locale",
+				     config_str(&b->cfg, "locale"));
+	}
+	return 0;
+}
+
+static int
+scan_sources(struct build *b)
+{
+	const char *keys[] = { "wikistatedir", "plugindir", "themedir" };
+	const char *prune[9];
+	char *owned[4] = { 0 };
+	struct scan_opts so = { prune, 0, NULL, b->htmlext };
+	size_t i;
+	int errors;
+
+	for (i = 0; i < 3; i++)
+		if ((owned[i] = config_path(&b->cfg, keys[i])))
+			prune[so.nprune++] = owned[i];
+	prune[so.nprune++] = b->site.statedir;
+	prune[so.nprune++] = b->site.destdir;
+	if (b->configured_destdir)
+		prune[so.nprune++] = b->configured_destdir;
+	if (b->cfg.file)
+		prune[so.nprune++] = b->cfg.file;
+	errors = scan_tree(&b->site, &so, b->diag);
+	for (i = 0; i < 4; i++)
+		free(owned[i]);
+	site_sort(&b->site);
+	b->has_local_css = site_page(&b->site, "local.css") != NULL;
+	return errors;
+}
+
+static void
+apply_times(struct build *b)
+{
+	size_t i;
+
+	if (vcs_times_load(&b->times, b->site.srcdir, b->diag) < 0 || !b->times)
+		return;
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+		time_t c, m;
+
+		if (p->src && vcs_times_get(b->times, p->src, &c, &m)) {
+			p->ctime = c;
+			p->mtime = m;
+		}
+	}
+}
+
+struct range {
+	struct build *b;
+	size_t from;
+};
+
+static void
+scan_range(size_t i, unsigned w, void *arg)
+{
+	struct range *r = arg;
+	struct page *p = r->b->site.pages.v[r->from + i];
+	struct ctx c = { r->b, w, p, p, 0, NULL, false };
+
+	if (p->kind != SRC_FILE)
+		render_scan(&c);
+}
+
+static void
+render_one(size_t i, unsigned w, void *arg)
+{
+	struct build *b = arg;
+	struct page *p = b->site.pages.v[i];
+	struct ctx c = { b, w, p, p, 0, NULL, false };
+	struct buf src = BUF_INIT;
+
+	if (p->kind == SRC_PAGE && p->dest) {
+		render_page(&c);
+	} else if (p->kind == SRC_FILE && p->dest) {
+		path_join(&src, b->site.srcdir, p->src);
+		if (output_copy(&b->out, p->dest, src.data, p->src) < 0)
+			p->failed = true;
+		buf_release(&src);
+	}
+	/* The text is not needed once the page is written. */
+}
+
+/* The scan pass over every page, then over the pages the autofiles hooks
+ * make (tag pages, archives), until they make no more. */
+static int
+scan_all(struct build *b)
+{
+	size_t from = 0, to, round;
+	int added = 0;
+
+	for (round = 0; round < 4; round++) {
+		to = b->site.pages.n;
+		diag_hold(b->diag);
+		pool_run(b->nthreads, to - from, scan_range, &(struct range){ b, from });
+		diag_flush(b->diag);
+		added = plugin_autofiles(b);
+		if (added <= 0)
+			break;
+		from = to;
+	}
+	site_sort(&b->site);
+	return added < 0 ? -1 : 0;
+}
+
+struct broken {
+	const struct link *first;
+	size_t count;
+};
+
+static void
+report_one(struct build *b, const struct page *p, const struct broken *k)
+{
+	const char *t = k->first->target;
+	int shown = strlen(t) > 80 ? 80 : (int)strlen(t);
+	const char *more = strlen(t) > 80 ? "..." : "";
+
+	if (k->count > 1 && b->opts.check)
+		diag_error(b->diag, p->src, k->first->line, "broken link to \"%.*s%s\" (%zu times)",
+			   shown, t, more, k->count);
+	else if (k->count > 1)
+		diag_warning(b->diag, p->src, k->first->line, "broken link to \"%.*s%s\" (%zu times)",
+			     shown, t, more, k->count);
+	else if (b->opts.check)
+		diag_error(b->diag, p->src, k->first->line, "broken link to \"%.*s%s\"",
+			   shown, t, more);
+	else
+		diag_warning(b->diag, p->src, k->first->line, "broken link to \"%.*s%s\"",
+			     shown, t, more);
+}
+
+/* Reports the links no page answers: each target once per page, at its
+ * first line, with how many times the page has it. */
+static void
+report_broken(struct build *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+		struct strmap seen = STRMAP_INIT;
+		struct broken *list = NULL;
+		size_t n = 0, cap = 0;
+
+		for (j = 0; j < p->nlinks; j++) {
+			const struct link *l = &p->links[j];
+			void **slot;
+
+			if (l->to || l->type || !l->line)
+				continue;
+			slot = strmap_slot(&seen, l->target, strlen(l->target));
+			if (*slot) {
+				list[(size_t)*slot - 1].count++;
+				continue;
+			}
+			list = xgrow(list, &cap, n + 1, sizeof(*list));
+			list[n].first = l;
+			list[n++].count = 1;
+			*slot = (void *)n;
+		}
+		for (j = 0; j < n; j++)
+			report_one(b, p, &list[j]);
+		free(list);
+		strmap_release(&seen, NULL);
+	}
+}
+
+static int
+write_theme(struct build *b)
+{
+	struct buf css = BUF_INIT, text = BUF_INIT, rel = BUF_INIT;
+	struct vec files = VEC_INIT;
+	size_t i;
+	int rc = 0, r;
+
+	r = theme_css(&b->theme, &css);
+	if (r < 0)
+		rc = -1;
+	else if (r == 0 && !site_page(&b->site, "style.css") &&
+		 output_write(&b->out, "style.css", css.data, css.len, "theme") < 0)
+		rc = -1;
+	theme_static(&b->theme, &files);
+	for (i = 0; i < files.n; i++) {
+		buf_reset(&text);
+		buf_reset(&rel);
+		buf_printf(&rel, "static/%s", (char *)files.v[i]);
+		if (!site_page(&b->site, files.v[i]) &&
+		    (theme_read(&b->theme, rel.data, &text) < 0 ||
+		     output_write(&b->out, files.v[i], text.data, text.len, "theme") < 0))
+			rc = -1;
+		free(files.v[i]);
+	}
+	vec_release(&files);
+	buf_release(&css);
+	buf_release(&text);
+	buf_release(&rel);
+	return rc;
+}
+
+/* A 404.html from the theme's 404.tmpl, with links from the site's root:
+ * a server shows it at any depth, so relative links would break. */
+static int
+write_404(struct build *b)
+{
+	const struct tmpl *body, *page;
+	struct tvars *v;
+	struct buf content = BUF_INIT, html = BUF_INIT, base = BUF_INIT;
+	const char *slash;
+	int rc = 0;
+
+	if (output_claimed(&b->out, "404.html") ||
+	    !(body = theme_template(&b->theme, "404.tmpl")) ||
+	    !(page = theme_template(&b->theme, "page.tmpl")))
+		return 0;
+	if (b->url && (slash = strstr(b->url, "://")) && (slash = strchr(slash + 3, '/')))
+		buf_puts(&base, slash);
+	if (!base.len || base.data[base.len - 1] != '/')
+		buf_putc(&base, '/');
+	v = tvars_new();
+	tvars_set(v, "baseurl", base.data);
+	tvars_set(v, "wikiname", b->wikiname);
+	tmpl_fill(&content, body, v);
+	tvars_set(v, "title", "Page not found");
+	tvars_set(v, "html5", b->html5 ? "1" : "");
+	tvars_set(v, "responsive_layout", "1");
+	tvars_set(v, "html_lang_code", config_str(&b->cfg, "lang"));
+	tvars_set(v, "html_lang_dir", "ltr");
+	if (b->has_local_css)
+		tvars_set(v, "local_css", "local.css");
+	tvars_set_owned(v, "content", buf_detach(&content, NULL));
+	tmpl_fill(&html, page, v);
+	tvars_free(v);
+	if (output_write(&b->out, "404.html", html.data, html.len, "theme") < 0)
+		rc = -1;
+	buf_release(&html);
+	buf_release(&base);
+	return rc;
+}
+
+static unsigned
+count_failed(struct build *b)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < b->site.pages.n; i++)
+		n += ((struct page *)b->site.pages.v[i])->failed;
+	return n;
+}
+
+static void
+release(struct build *b)
+{
+	if (b->out.destdir)
+		output_close(&b->out);
+	if (b->theme.name)
+		theme_release(&b->theme);
+	site_release(&b->site);
+	config_release(&b->cfg);
+	free(b->configured_destdir);
+	vcs_times_free(b->times);
+	plugins_free(b->plugins);
+	if (b->clocale)
+		freelocale(b->clocale);
+}
+
+int
+build_run(const struct build_opts *opts, struct diag *d)
+{
+	struct build b;
+	struct timespec t0, t1;
+	unsigned failed;
+	int status = 2, errors = 0;
+
+	memset(&b, 0, sizeof(b));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	b.opts = *opts;
+	b.diag = d;
+	b.nthreads = opts->jobs ? opts->jobs : pool_cores();
+	if (load_config(&b) < 0 || setup_site(&b) < 0)
+		goto out;
+	theme_init(&b.theme, &b.cfg, b.site.srcdir, d);
+	errors += plugins_load(&b.plugins, &b);
+	config_check(&b.cfg, d);
+	if (output_open(&b.out, b.site.destdir, b.site.statedir, opts->check, d) < 0)
+		goto out;
+	errors += scan_sources(&b);
+	apply_times(&b);
+	if (scan_all(&b) < 0)
+		errors++;
+	site_link(&b.site);
+	pagespec_index_build(&b.site);
+	report_broken(&b);
+	diag_hold(d);
+	pool_run(b.nthreads, b.site.pages.n, render_one, &b);
+	diag_flush(d);
+	if (write_theme(&b) < 0 || write_404(&b) < 0)
+		errors++;
+	if (plugin_done(&b) < 0)
+		errors++;
+	if (output_finish(&b.out) < 0)
+		errors++;
+	failed = count_failed(&b);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	diag_info(d, "%zu sources, %u files written, %u unchanged, %u removed in %.0f ms",
+		  b.site.pages.n, b.out.written, b.out.unchanged, b.out.removed,
+		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	if (failed)
+		diag_error(d, NULL, 0, "%u page%s failed", failed, failed == 1 ? "" : "s");
+	status = failed || errors || (opts->check && d->errors) ? 1 : 0;
+out:
+	release(&b);
+	return status;
+}
+
+void
+build_depend(struct ctx *c, const char *spec, const char *deptype,
+	     const char *location)
+{
+	(void)c, (void)spec, (void)deptype, (void)location;
+}
+
+void
+build_depend_env(struct ctx *c, struct pagespec_env *env)
+{
+	(void)c, (void)env;
+}
+
+void
+build_output(struct ctx *c, const char *path)
+{
+	(void)c, (void)path;
+}

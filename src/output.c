@@ -1,0 +1,383 @@
+/* output.c — atomic, change-only writes confined to destdir. */
+#include "output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "path.h"
+#include "xalloc.h"
+
+static void
+read_manifest(struct output *o)
+{
+	FILE *f = fopen(o->manifest, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n > 0)
+			strmap_put(&o->previous, line, (size_t)n, o);
+	}
+	free(line);
+	fclose(f);
+}
+
+int
+output_open(struct output *o, const char *destdir, const char *statedir,
+	    bool dry_run, struct diag *d)
+{
+	struct buf b = BUF_INIT;
+
+	memset(o, 0, sizeof(*o));
+	o->dirfd = -1;
+	o->diag = d;
+	o->dry_run = dry_run;
+	o->destdir = xstrdup(destdir);
+	pthread_mutex_init(&o->lock, NULL);
+	strmap_init(&o->claimed);
+	strmap_init(&o->previous);
+	path_join(&b, statedir, "outputs");
+	o->manifest = buf_detach(&b, NULL);
+	read_manifest(o);
+	if (dry_run)
+		return 0;
+	if (path_mkdirs(destdir) < 0)
+		return diag_error(d, destdir, 0, "cannot create: %s", strerror(errno));
+	o->dirfd = open(destdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (o->dirfd < 0)
+		return diag_error(d, destdir, 0, "cannot open: %s", strerror(errno));
+	return 0;
+}
+
+void
+output_close(struct output *o)
+{
+	if (o->dirfd >= 0)
+		close(o->dirfd);
+	strmap_release(&o->claimed, free);
+	strmap_release(&o->previous, NULL);
+	pthread_mutex_destroy(&o->lock);
+	free(o->destdir);
+	free(o->manifest);
+}
+
+/* Claims path for owner; -1 when someone else has it. */
+static int
+claim(struct output *o, const char *path, const char *owner)
+{
+	void **slot;
+	int rc = 0;
+
+	pthread_mutex_lock(&o->lock);
+	slot = strmap_slot(&o->claimed, path, strlen(path));
+	if (!*slot)
+		*slot = xstrdup(owner);
+	else if (strcmp(*slot, owner) != 0)
+		rc = -1;
+	pthread_mutex_unlock(&o->lock);
+	if (rc < 0)
+		return diag_error(o->diag, owner, 0,
+				  "%s is also written by %s", path, (char *)*slot);
+	return 0;
+}
+
+/* A clean copy of path, or NULL when it is not a relative path that stays
+ * inside destdir. */
+static char *
+clean_path(const char *path)
+{
+	char *p = xstrdup(path);
+
+	if (!*p || *p == '/' || path_clean(p) < 0 || !*p) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Opens the directory dir[0, len) below destdir, creating what is missing
+ * when create is set, and refusing to pass through a symlink. */
+static int
+open_dir(struct output *o, const char *dir, size_t len, bool create)
+{
+	int fd = dup(o->dirfd);
+	size_t i = 0;
+
+	while (fd >= 0 && i < len) {
+		size_t j = i;
+		char seg[NAME_MAX + 1];
+		int next;
+
+		while (j < len && dir[j] != '/')
+			j++;
+		if (j - i > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(seg, dir + i, j - i);
+		seg[j - i] = '\0';
+		next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* Another thread may make the directory between the two calls. */
+		if (next < 0 && errno == ENOENT && create &&
+		    (mkdirat(fd, seg, 0777) == 0 || errno == EEXIST))
+			next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+		i = j + 1;
+	}
+	return fd;
+}
+
+/* Whether the file name in dirfd holds exactly data. */
+static bool
+same_bytes(int dirfd, const char *name, const char *data, size_t len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char chunk[65536];
+	struct stat st;
+	size_t off = 0;
+	bool same = false;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len)
+		goto out;
+	while (off < len) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n <= 0 || memcmp(chunk, data + off, (size_t)n) != 0)
+			goto out;
+		off += (size_t)n;
+	}
+	same = true;
+out:
+	close(fd);
+	return same;
+}
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes data to name in dirfd through a temporary file and rename. */
+static int
+replace(int dirfd, const char *name, const char *data, size_t len)
+{
+	char tmp[NAME_MAX + 32];
+	int fd, saved;
+
+	snprintf(tmp, sizeof(tmp), ".%.200s.weft-%ld", name, (long)getpid());
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) < 0 || close(fd) < 0 ||
+	    renameat(dirfd, tmp, dirfd, name) < 0) {
+		saved = errno;
+		unlinkat(dirfd, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int
+output_write(struct output *o, const char *path, const char *data, size_t len,
+	     const char *owner)
+{
+	char *p = clean_path(path);
+	size_t dirlen;
+	int dirfd = -1, rc = -1;
+	bool same;
+
+	if (!p)
+		return diag_error(o->diag, owner, 0,
+				  "output path \"%s\" is outside the output directory", path);
+	if (claim(o, p, owner) < 0)
+		goto out;
+	if (o->dry_run) {
+		rc = 0;
+		goto out;
+	}
+	dirlen = path_dirlen(p, strlen(p));
+	if ((dirfd = open_dir(o, p, dirlen, true)) < 0) {
+		diag_error(o->diag, owner, 0, "cannot create the directory of %s: %s",
+			   p, strerror(errno));
+		goto out;
+	}
+	same = same_bytes(dirfd, path_base(p), data, len);
+	if (!same && replace(dirfd, path_base(p), data, len) < 0) {
+		diag_error(o->diag, owner, 0, "cannot write %s: %s", p, strerror(errno));
+		goto out;
+	}
+	pthread_mutex_lock(&o->lock);
+	if (same)
+		o->unchanged++;
+	else
+		o->written++;
+	pthread_mutex_unlock(&o->lock);
+	rc = 0;
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(p);
+	return rc;
+}
+
+int
+output_copy(struct output *o, const char *path, const char *src, const char *owner)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (o->dry_run)
+		return output_write(o, path, "", 0, owner);
+	if (buf_read_file(&b, src) < 0) {
+		rc = diag_error(o->diag, owner, 0, "cannot read %s: %s", src, strerror(errno));
+		buf_release(&b);
+		return rc;
+	}
+	rc = output_write(o, path, b.data, b.len, owner);
+	buf_release(&b);
+	return rc;
+}
+
+void
+output_keep(struct output *o, const char *path, const char *owner)
+{
+	char *p = clean_path(path);
+
+	if (p)
+		claim(o, p, owner);
+	free(p);
+}
+
+bool
+output_claimed(struct output *o, const char *path)
+{
+	bool found;
+
+	pthread_mutex_lock(&o->lock);
+	found = strmap_gets(&o->claimed, path) != NULL;
+	pthread_mutex_unlock(&o->lock);
+	return found;
+}
+
+/* Removes the entry at p[0, len) (a file, or an empty directory with
+ * AT_REMOVEDIR in flags), never through a symlink. */
+static int
+remove_at(struct output *o, const char *p, size_t len, int flags)
+{
+	size_t dirlen = path_dirlen(p, len);
+	size_t baselen = len - (dirlen ? dirlen + 1 : 0);
+	char base[NAME_MAX + 1];
+	int fd, rc;
+
+	if (baselen > NAME_MAX || (fd = open_dir(o, p, dirlen, false)) < 0)
+		return -1;
+	memcpy(base, p + len - baselen, baselen);
+	base[baselen] = '\0';
+	rc = unlinkat(fd, base, flags);
+	close(fd);
+	return rc;
+}
+
+/* Removes path and then its parent directories while they are empty. */
+static void
+remove_stale(struct output *o, const char *path)
+{
+	char *p = clean_path(path);
+	size_t len;
+
+	if (!p)
+		return;
+	len = strlen(p);
+	if (remove_at(o, p, len, 0) == 0)
+		o->removed++;
+	while ((len = path_dirlen(p, len)) > 0) {
+		p[len] = '\0';
+		if (output_claimed(o, p) || remove_at(o, p, len, AT_REMOVEDIR) < 0)
+			break;
+	}
+	free(p);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+save_manifest(struct output *o)
+{
+	struct buf b = BUF_INIT, tmp = BUF_INIT;
+	struct strmap_entry *e;
+	char **paths = xmalloc((o->claimed.count + 1) * sizeof(*paths));
+	size_t iter = 0, n = 0, i;
+	FILE *f;
+	int rc = -1;
+
+	while ((e = strmap_next(&o->claimed, &iter)))
+		paths[n++] = e->key;
+	qsort(paths, n, sizeof(*paths), str_cmp);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s\n", paths[i]);
+	buf_printf(&tmp, "%s.new", o->manifest);
+	if (path_mkdirs_parent(o->manifest) < 0 || !(f = fopen(tmp.data, "w"))) {
+		diag_error(o->diag, o->manifest, 0, "cannot write: %s", strerror(errno));
+		goto out;
+	}
+	if (fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0 ||
+	    rename(tmp.data, o->manifest) < 0) {
+		diag_error(o->diag, o->manifest, 0, "cannot write: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(paths);
+	buf_release(&b);
+	buf_release(&tmp);
+	return rc;
+}
+
+int
+output_finish(struct output *o)
+{
+	struct strmap_entry *e;
+	size_t iter = 0;
+
+	if (o->dry_run)
+		return 0;
+	while ((e = strmap_next(&o->previous, &iter)))
+		if (!strmap_get(&o->claimed, e->key, e->keylen))
+			remove_stale(o, e->key);
+	return save_manifest(o);
+}

@@ -1,0 +1,58 @@
+/* output.h — writing a build's files into destdir: atomically, only when
+ * their bytes change, never outside destdir, and removing what no page
+ * produces any more. */
+#ifndef WEFT_OUTPUT_H
+#define WEFT_OUTPUT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "strmap.h"
+
+struct diag;
+
+struct output {
+	char *destdir;		/* absolute */
+	char *manifest;		/* statedir/outputs: what the last build wrote */
+	int dirfd;		/* destdir, open */
+	bool dry_run;		/* weft check: claim paths, write nothing */
+	struct diag *diag;
+	pthread_mutex_t lock;
+	struct strmap claimed;	/* path -> owner (a page name, interned here) */
+	struct strmap previous;	/* paths in the manifest of the last build */
+	unsigned written;	/* files whose bytes changed */
+	unsigned unchanged;	/* files left alone: same bytes */
+	unsigned removed;
+};
+
+/* Opens destdir (creating it) and reads the manifest in statedir. -1 after
+ * reporting when destdir cannot be made. */
+int output_open(struct output *o, const char *destdir, const char *statedir,
+		bool dry_run, struct diag *d);
+void output_close(struct output *o);
+
+/*
+ * Claims path (relative to destdir) for owner and writes data there unless
+ * the file already holds exactly these bytes. The write goes to a temporary
+ * file in the same directory, then rename(2). A path that is not clean or
+ * climbs out of destdir, a directory on the way that is a symlink, or a path
+ * already claimed by another owner in this build are errors (reported as
+ * "owner: ..."). Thread-safe.
+ */
+int output_write(struct output *o, const char *path, const char *data,
+		 size_t len, const char *owner);
+/* Like output_write with the bytes of the file at src. */
+int output_copy(struct output *o, const char *path, const char *src,
+		const char *owner);
+/* Claims path without writing, so the file the last build wrote stays:
+ * for a page that failed this time, so nothing is lost. */
+void output_keep(struct output *o, const char *path, const char *owner);
+/* Whether path was claimed in this build. */
+bool output_claimed(struct output *o, const char *path);
+
+/* Removes the files of the last build that nobody claimed (and directories
+ * left empty), then saves the manifest. */
+int output_finish(struct output *o);
+
+#endif

@@ -1,0 +1,65 @@
+/* plugin.h — the plugin host as the core sees it: Lua plugins that provide
+ * directives and hook into the stages of a build. Only plugin.c and
+ * luaapi.c include Lua's headers. */
+#ifndef WEFT_PLUGIN_H
+#define WEFT_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct build;
+struct ctx;
+struct dtok;
+struct plugins;
+struct tmpl;
+struct tvars;
+
+/*
+ * Loads the plugins a site enables: ikiwiki's default set, plus
+ * add_plugins, minus disable_plugins; each from the site's plugin
+ * directory, else from the copies in the binary. Options the plugins
+ * declare are added to b->cfg and page types to b->site. A plugin that
+ * fails to load is reported (with its file and line) and left out; a
+ * plugin weft does not have is one note. Returns the number of errors.
+ */
+int plugins_load(struct plugins **out, struct build *b);
+void plugins_free(struct plugins *p);
+
+/* The plugin names enabled, for enabled() and weft check. */
+bool plugin_enabled(const struct plugins *p, const char *name);
+
+/* Whether a plugin registered the directive name; *scan tells whether it
+ * also runs in the scan pass. Thread-safe. */
+bool plugin_has_directive(struct plugins *p, const char *name, size_t len,
+			  bool *scan);
+
+/* Runs the directive tok for c: its output is appended to out (NULL in the
+ * scan pass). On failure the error is reported with the plugin's file and
+ * line and the page's, err holds the message for the page's error marker,
+ * and -1 is returned. */
+int plugin_directive(struct buf *out, struct buf *err, struct ctx *c,
+		     const struct dtok *tok);
+
+/* The hooks of ikiwiki's pipeline. Each returns 0, or -1 after reporting
+ * (the page is then marked failed); text hooks replace the buffer's
+ * contents with what the plugins returned. */
+int plugin_scan(struct ctx *c);
+int plugin_filter(struct ctx *c, struct buf *text);
+/* Whether a plugin htmlizes pages of type; then plugin_htmlize does it. */
+bool plugin_has_htmlize(struct plugins *p, const char *type);
+int plugin_htmlize(struct ctx *c, const char *type, struct buf *text);
+int plugin_sanitize(struct ctx *c, struct buf *html);
+/* Lets the pagetemplate hooks add to v before t (named name) is filled
+ * for c->page shown on c->dest. */
+int plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
+			struct tvars *v);
+int plugin_format(struct ctx *c, struct buf *html);
+/* After the scan, single-threaded: plugins may add pages (tag pages,
+ * archives). Returns the number of pages added, or -1. */
+int plugin_autofiles(struct build *b);
+/* After every page is written, single-threaded. */
+int plugin_done(struct build *b);
+
+#endif

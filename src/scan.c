@@ -1,0 +1,296 @@
+/* scan.c — the walk over a site's source directory. */
+#include "scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "pagename.h"
+#include "path.h"
+#include "site.h"
+#include "xalloc.h"
+
+struct walk {
+	struct site *site;
+	const struct scan_opts *opts;
+	struct diag *diag;
+	struct buf abs;		/* the absolute path being looked at */
+	size_t rootlen;		/* length of srcdir in abs */
+	int errors;
+};
+
+static bool
+pruned(const struct walk *w, const char *abs)
+{
+	size_t i;
+
+	for (i = 0; i < w->opts->nprune; i++)
+		if (strcmp(abs, w->opts->prune[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the resolved path of a symlink stays inside the site. */
+static bool
+inside(const struct walk *w, const char *real)
+{
+	const char *root = w->site->srcdir;
+	size_t n = strlen(root);
+
+	return strncmp(real, root, n) == 0 && real[n] == '/';
+}
+
+void
+scan_place(struct site *s, struct page *p, const char *htmlext)
+{
+	struct buf b = BUF_INIT;
+
+	free(p->dest);
+	free(p->url);
+	p->dest = p->url = NULL;
+	if (p->kind == SRC_INTERNAL)
+		return;
+	if (p->kind == SRC_FILE) {
+		p->dest = xstrdup(p->name);
+		buf_put_urlpath(&b, p->name, strlen(p->name));
+		p->url = buf_detach(&b, NULL);
+		return;
+	}
+	targetpage(&b, p->name, htmlext, s->usedirs);
+	p->dest = buf_detach(&b, NULL);
+	pageurl(&b, p->name, htmlext, s->usedirs);
+	{
+		struct buf enc = BUF_INIT;
+
+		buf_put_urlpath(&enc, b.data, b.len);
+		p->url = buf_detach(&enc, NULL);
+	}
+	buf_release(&b);
+}
+
+/* Adds the source at relative path rel. */
+static void
+add_source(struct walk *w, const char *rel, const struct stat *st)
+{
+	struct site *s = w->site;
+	const char *ext = path_ext(rel);
+	enum src_kind kind = site_kind(s, ext);
+	struct buf name = BUF_INIT;
+	struct page *p, *other;
+
+	pagename(&name, rel, kind == SRC_FILE ? NULL : ext, s->indexpages);
+	p = site_add(s, name.data);
+	if (!p) {
+		other = site_page(s, name.data);
+		w->errors++;
+		diag_error(w->diag, rel, 0, "is also page \"%s\", from %s; it is left out",
+			   name.data, other->src ? other->src : "a plugin");
+		buf_release(&name);
+		return;
+	}
+	p->src = xstrdup(rel);
+	p->kind = kind;
+	if (kind != SRC_FILE)
+		p->type = strmap_intern(&s->types, ext, strlen(ext));
+	p->size = st->st_size;
+	p->mtime = p->ctime = st->st_mtime;
+	scan_place(s, p, w->opts->htmlext);
+	if (p->dest) {
+		void **slot = strmap_slot(&s->bydest, p->dest, strlen(p->dest));
+
+		if (*slot) {
+			other = *slot;
+			w->errors++;
+			diag_error(w->diag, rel, 0, "writes %s, as %s does; it is left out",
+				   p->dest, other->src ? other->src : other->name);
+			p->kind = SRC_INTERNAL;	/* keeps the name taken, writes nothing */
+			free(p->dest);
+			p->dest = NULL;
+		} else {
+			*slot = p;
+		}
+	}
+	buf_release(&name);
+}
+
+/* Whether a file of the walk is to be left out by name. */
+static bool
+ignored(const struct walk *w, const char *rel, const char *base)
+{
+	const char *ext = path_ext(base);
+
+	if (base[0] == '.')
+		return true;
+	if (ext && strcmp(ext, "_comment_pending") == 0)
+		return true;
+	if (ext && strcmp(ext, "tmpl") == 0 && strncmp(rel, "templates/", 10) == 0)
+		return true;
+	if (w->opts->exclude && regexec(w->opts->exclude, rel, 0, NULL, 0) == 0)
+		return true;
+	return false;
+}
+
+static int
+entry_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void walk_dir(struct walk *w, int depth);
+
+/* Looks at the entry whose absolute path is in w->abs. */
+static void
+visit(struct walk *w, int depth)
+{
+	const char *abs = w->abs.data, *rel = abs + w->rootlen + 1;
+	struct stat st;
+	char *real;
+
+	if (pruned(w, abs) || ignored(w, rel, path_base(rel)))
+		return;
+	if (lstat(abs, &st) < 0) {
+		diag_warning(w->diag, rel, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		walk_dir(w, depth + 1);
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		real = realpath(abs, NULL);
+		if (!real || stat(real, &st) < 0) {
+			diag_warning(w->diag, rel, 0, "is a symlink to nothing; left out");
+		} else if (!inside(w, real)) {
+			diag_warning(w->diag, rel, 0,
+				     "is a symlink out of the site (to %s); not followed", real);
+		} else if (!S_ISREG(st.st_mode)) {
+			diag_warning(w->diag, rel, 0,
+				     "is a symlink to a directory; not followed");
+		} else {
+			add_source(w, rel, &st);
+		}
+		free(real);
+		return;
+	}
+	if (S_ISREG(st.st_mode))
+		add_source(w, rel, &st);
+}
+
+static void
+walk_dir(struct walk *w, int depth)
+{
+	struct dirent **names;
+	size_t len = w->abs.len;
+	int i, n;
+
+	if (depth > 64) {
+		diag_warning(w->diag, w->abs.data + w->rootlen + 1, 0,
+			     "directories nested too deep; left out");
+		return;
+	}
+	n = scandir(w->abs.data, &names, NULL, entry_cmp);
+	if (n < 0) {
+		diag_warning(w->diag, len > w->rootlen ? w->abs.data + w->rootlen + 1 : ".",
+			     0, "cannot read directory: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *e = names[i]->d_name;
+
+		if (strcmp(e, ".") != 0 && strcmp(e, "..") != 0) {
+			buf_putc(&w->abs, '/');
+			buf_puts(&w->abs, e);
+			visit(w, depth);
+			buf_truncate(&w->abs, len);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+int
+scan_tree(struct site *s, const struct scan_opts *o, struct diag *d)
+{
+	struct walk w = { s, o, d, BUF_INIT, 0, 0 };
+
+	buf_puts(&w.abs, s->srcdir);
+	w.rootlen = w.abs.len;
+	walk_dir(&w, 0);
+	buf_release(&w.abs);
+	return w.errors;
+}
+
+/* Replaces each invalid UTF-8 sequence of p's text by U+FFFD; warns once
+ * with the line of the first. */
+static void
+fix_utf8(struct page *p, struct diag *d)
+{
+	const unsigned char *t = (const unsigned char *)p->text;
+	struct buf out = BUF_INIT;
+	unsigned line = 1, bad = 0;
+	size_t i = 0, run = 0;
+
+	while (i < p->len) {
+		size_t n = 0, k;
+		unsigned char c = t[i];
+
+		if (c < 0x80) {
+			line += c == '\n';
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 2;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 3;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 4;
+		for (k = 1; n && k < n; k++)
+			if (i + k >= p->len || (t[i + k] & 0xC0) != 0x80)
+				n = 0;
+		if (n == 3 && ((c == 0xE0 && t[i + 1] < 0xA0) || (c == 0xED && t[i + 1] > 0x9F)))
+			n = 0;
+		if (n == 4 && ((c == 0xF0 && t[i + 1] < 0x90) || (c == 0xF4 && t[i + 1] > 0x8F)))
+			n = 0;
+		if (n) {
+			i += n;
+			continue;
+		}
+		if (!bad++)
+			diag_warning(d, p->src, line, "invalid UTF-8; replaced by U+FFFD");
+		buf_put(&out, t + run, i - run);
+		buf_puts(&out, "\xEF\xBF\xBD");
+		run = ++i;
+	}
+	if (!bad)
+		return;
+	buf_put(&out, t + run, p->len - run);
+	free(p->text);
+	p->text = buf_detach(&out, &p->len);
+}
+
+int
+scan_read(struct site *s, struct page *p, struct diag *d)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	int rc = 0;
+
+	path_join(&path, s->srcdir, p->src);
+	if (buf_read_file(&text, path.data) < 0) {
+		rc = diag_error(d, p->src, 0, "cannot read: %s", strerror(errno));
+	} else {
+		free(p->text);
+		p->text = buf_detach(&text, &p->len);
+		fix_utf8(p, d);
+	}
+	buf_release(&path);
+	buf_release(&text);
+	return rc;
+}

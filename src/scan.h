@@ -1,0 +1,43 @@
+/* scan.h — finding a site's sources: which files are pages, internal pages or
+ * files to copy, what each is called and where it is written. */
+#ifndef WEFT_SCAN_H
+#define WEFT_SCAN_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct diag;
+struct page;
+struct site;
+
+struct scan_opts {
+	/* Absolute paths never taken as sources: weft's state, plugin and
+	 * theme directories, the output directory, the config file. */
+	const char *const *prune;
+	size_t nprune;
+	const regex_t *exclude;	/* the exclude option, matched on relative paths */
+	const char *htmlext;
+};
+
+/*
+ * Walks s->srcdir and adds a page for every source: dotfiles and the pruned
+ * paths are left out, as are pending comments and the .tmpl files
+ * under the site's templates/. A symlink is followed only to a file inside the site;
+ * one that leads out of it, to a directory, or nowhere is a warning naming
+ * it. Two sources of one page name, or two pages of one output path, are an
+ * error naming both; the first (by path) wins. Fills name, src, type, kind,
+ * dest, url, size and mtime (ctime = mtime); reads no file. Returns the
+ * number of errors reported.
+ */
+int scan_tree(struct site *s, const struct scan_opts *o, struct diag *d);
+
+/* Fills dest and url of p from its name and kind. */
+void scan_place(struct site *s, struct page *p, const char *htmlext);
+
+/* Reads p's source into p->text. Invalid UTF-8 is a warning naming the file
+ * and line, and is replaced by U+FFFD so the output stays valid. 0 or -1
+ * after reporting. */
+int scan_read(struct site *s, struct page *p, struct diag *d);
+
+#endif

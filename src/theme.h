@@ -1,0 +1,57 @@
+/* theme.h — where templates and theme files come from: the site's
+ * templates/, ikiwiki's templatedir, the site's theme on disk, then the
+ * default theme compiled into the binary. */
+#ifndef WEFT_THEME_H
+#define WEFT_THEME_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "buf.h"
+#include "strmap.h"
+
+struct config;
+struct diag;
+struct tmpl;
+
+struct theme {
+	char *name;		/* the theme used: "default" unless configured */
+	char *sitetemplates;	/* srcdir/templates */
+	char *templatedir;	/* the templatedir option, NULL when unset */
+	char *dir;		/* themedir/name on disk; NULL: only the binary's */
+	char *sitedir;		/* for naming files in messages */
+	struct diag *diag;
+	pthread_mutex_t lock;
+	struct strmap cache;	/* template name -> struct tmpl *, or &failed */
+};
+
+/* Finds the configured theme; a theme that exists neither on disk nor in
+ * the binary is one note, and the default theme is used. */
+void theme_init(struct theme *t, const struct config *cfg, const char *srcdir,
+		struct diag *d);
+void theme_release(struct theme *t);
+
+/* The compiled template name ("page.tmpl"), compiled on first use and
+ * cached; thread-safe. NULL when no place has it or it does not compile
+ * (reported once, on first use). */
+const struct tmpl *theme_template(struct theme *t, const char *name);
+
+/* Reads the template text name the way theme_template finds it; fills file
+ * with the path to name it by. 0, or -1 (quietly) when there is none. */
+int theme_template_text(struct theme *t, const char *name, struct buf *text,
+			struct buf *file);
+
+/* Reads relpath ("scss/style.scss") of the theme: from its directory on
+ * disk, else from the binary's default theme. 0, or -1 quietly. */
+int theme_read(struct theme *t, const char *relpath, struct buf *text);
+
+/* Appends the paths (relative to static/) of the theme's static files, as
+ * malloc'd strings, sorted: those on disk and, for the default theme, the
+ * binary's files the disk lacks. */
+void theme_static(struct theme *t, struct vec *out);
+
+/* Compiles scss/style.scss into css. 0; -1 after reporting; 1 when the
+ * theme has no stylesheet. */
+int theme_css(struct theme *t, struct buf *css);
+
+#endif

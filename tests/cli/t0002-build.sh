@@ -1,0 +1,83 @@
+#!/bin/sh
+# A small site builds: page names and output paths as ikiwiki's, links,
+# copies, atomic and change-only writes, stale files removed.
+. "$(dirname "$0")/lib.sh"
+
+site "$T/s"
+cd "$T/s" || exit 1
+cat >index.mdwn <<'X'
+Home page. See [[posts/first]] and [[Missing page]].
+X
+mkdir -p posts/first sub
+cat >posts/first.mdwn <<'X'
+# First
+
+Back [[home|index]], a sibling [[second]], and `[[not a link]]` in code.
+
+    [[also not a link]]
+
+A [[!unknowndirective foo="bar"]] here.
+X
+printf 'Second post\n' >posts/second.md
+printf 'binary\0data' >posts/first/photo.jpg
+printf '<p>raw html page</p>\n' >sub/raw.html
+printf 'secret' >.hidden
+mkdir .git-like && printf x >.git-like/file
+
+run "$WEFT" build
+check_status 0 "the site builds"
+check_file public/index.html "index.mdwn -> index.html"
+check_file public/posts/first/index.html "posts/first.mdwn -> posts/first/index.html"
+check_file public/posts/second/index.html ".md is a Markdown page"
+check_file public/sub/raw/index.html ".html is a page"
+check_file public/posts/first/photo.jpg "other files are copied"
+cmp -s posts/first/photo.jpg public/posts/first/photo.jpg
+ok $? "a copied file keeps its bytes"
+check_no_file public/.hidden "dotfiles are not copied"
+check_no_file public/.git-like "dot directories are not copied"
+check_no_file public/weft.yaml "the config file is not copied"
+check_file public/style.css "the theme's stylesheet is compiled"
+check_file public/404.html "a 404 page is written"
+
+check_grep '<a href="./posts/first/">first</a>' public/index.html "a wiki link is a relative link"
+check_grep '<span class="createlink">Missing page</span>' public/index.html "a link to a missing page is a createlink"
+check_grep 'index.mdwn:1: warning: broken link to "Missing_page"' "$T/err" "and is reported with file and line"
+check_grep '<a href="../../">home</a>' public/posts/first/index.html "a link with text to the top page"
+check_grep '<a href="../second/">second</a>' public/posts/first/index.html "bestlink finds a sibling"
+check_grep '<code>\[\[not a link\]\]</code>' public/posts/first/index.html "no link inside a code span"
+check_grep '\[\[also not a link\]\]' public/posts/first/index.html "no link inside a code block"
+check_grep 'unknowndirective <span class="error">Error: unknown directive' public/posts/first/index.html "an unknown directive shows ikiwiki's error marker"
+check_grep 'posts/first.mdwn:7: warning: unknown directive "unknowndirective"' "$T/err" "and is reported with file and line"
+
+# Backlinks and parent links.
+check_grep 'id="backlinks"' public/posts/first/index.html "backlinks are shown"
+check_grep 'parentlinks' public/posts/first/index.html "parent links are shown"
+
+# A second build writes nothing: the mtime of an output stays.
+touch -d '2001-01-01' public/posts/first/index.html
+run "$WEFT" build
+check_status 0 "a second build succeeds"
+[ "$(stat -c %Y public/posts/first/index.html)" = "$(date -d 2001-01-01 +%s)" ]
+ok $? "an output whose bytes did not change is not rewritten"
+
+# Same sources, same bytes: a build elsewhere is byte-identical.
+cp -a "$T/s" "$T/copy" && rm -rf "$T/copy/public" "$T/copy/.weft"
+(cd "$T/copy" && "$WEFT" build -j 1 -q)
+diff -r public "$T/copy/public" >/dev/null
+ok $? "two builds of the same sources are byte-identical (-j1 against all cores)"
+
+# A deleted page's output goes away; files nobody wrote stay.
+printf 'mine\n' >public/not-weft.txt
+rm posts/second.md
+run "$WEFT" build
+check_status 0 "a build after a deletion succeeds"
+check_no_file public/posts/second/index.html "a deleted page's output is removed"
+check_no_file public/posts/second "and its directory"
+check_file public/not-weft.txt "a file weft never wrote is left alone"
+
+# -d puts the output elsewhere, relative to the current directory.
+run "$WEFT" build -d "$T/elsewhere"
+check_status 0 "-d builds elsewhere"
+check_file "$T/elsewhere/posts/first/index.html" "-d DIR receives the pages"
+
+done_testing

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Bad input never crashes or hangs weft and never loses the rest of the
+# site: each problem names its file (and line), every other page is built,
+# and the exit status says whether a page failed.
+. "$(dirname "$0")/lib.sh"
+
+site "$T/s"
+cd "$T/s" || exit 1
+printf 'Good page linking [[bad-utf8]]\n' >index.mdwn
+printf 'line one\nbad \377\376 bytes\n' >bad-utf8.mdwn
+awk 'BEGIN { for (i = 0; i < 400000; i++) print "A line of a very large page, with a [[link]] and *emphasis* here." }' >huge.mdwn
+printf 'Before\n[[!inline pages="x" show=\n\nnever closed\n' >unterminated.mdwn
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "[["; for (i = 0; i < 20000; i++) printf "]]"; print "" }' >brackets.mdwn
+printf -- '---\ntitle: [unclosed\n---\nBody text survives.\n' >frontmatter.mdwn
+ln -s /etc/passwd passwd.mdwn
+ln -s /etc secrets
+printf 'A link out: [[../../etc/passwd]]\n' >escape.mdwn
+mkdir -p templates
+printf '<html><TMPL_IF TITLE><TMPL_VAR CONTENT></html>\n' >templates/page.tmpl
+
+run timeout 60 "$WEFT" build
+[ "$status" -ne 124 ] && [ "$status" -lt 128 ]
+ok $? "weft neither hangs nor crashes (exit $status)"
+check_grep 'templates/page.tmpl:1' "$T/err" "the broken template is named with its line"
+[ "$status" -eq 1 ]
+ok $? "a failed page makes the exit status 1"
+
+# Fix the template: the rest of the problems are page problems.
+rm templates/page.tmpl
+run timeout 60 "$WEFT" build
+[ "$status" -ne 124 ] && [ "$status" -lt 128 ]
+ok $? "weft neither hangs nor crashes without the bad template (exit $status)"
+check_status 1 "the malformed front matter fails its page"
+check_file public/index.html "a good page is built"
+check_grep 'bad-utf8.mdwn:2: warning: invalid UTF-8' "$T/err" "invalid UTF-8 is reported with file and line"
+check_file public/bad-utf8/index.html "and the page is still built"
+check_file public/huge/index.html "a large page is built"
+check_grep 'unterminated.mdwn:2' "$T/err" "an unterminated directive is reported with its line"
+check_grep 'never closed' public/unterminated/index.html "and the text after it is kept"
+check_file public/brackets/index.html "20,000 nested brackets are built"
+check_grep 'frontmatter.mdwn:[0-9]' "$T/err" "malformed front matter is reported with its line"
+check_grep 'Body text survives' public/frontmatter/index.html "and the body is still rendered"
+check_grep 'passwd.mdwn: warning: is a symlink out of the site' "$T/err" "a symlink out of the site is a warning naming it"
+check_no_file public/passwd "the symlinked file is not copied"
+check_grep 'secrets: warning: is a symlink out of the site' "$T/err" "a symlinked directory out of the site is refused"
+check_no_grep 'root:' public/passwd/index.html 2>/dev/null "nothing of /etc/passwd is published"
+[ -z "$(grep -rl 'root:x:' public)" ]
+ok $? "no output holds /etc/passwd"
+check_grep 'createlink' public/escape/index.html "a link to ../../etc/passwd is a broken link"
+
+done_testing
