@@ -1,0 +1,1490 @@
+/* luaapi.c — the weft table: what plugins may ask of the core. Pages, PageSpecs,
+ * links, templates, outputs, configuration, dates and messages. */
+#include <cjson/cJSON.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "datetime.h"
+#include "diag.h"
+#include "digest.h"
+#include "html.h"
+#include "luahost.h"
+#include "md.h"
+#include "pagename.h"
+#include "pagespec.h"
+#include "path.h"
+#include "plugin.h"
+#include "preprocess.h"
+#include "render.h"
+#include "scan.h"
+#include "tmpl.h"
+#include "xalloc.h"
+
+#define PAGE_MT "weft.page"
+#define VARS_MT "weft.vars"
+#define TMPL_MT "weft.template"
+
+static struct ctx *
+current(lua_State *L)
+{
+	return pstate_of(L)->ctx;
+}
+
+static struct build *
+build_of(lua_State *L)
+{
+	return pstate_of(L)->pl->b;
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+static const char *
+where(lua_State *L, unsigned *line)
+{
+	struct pstate *ps = pstate_of(L);
+	struct ctx *c = ps->ctx;
+
+	*line = c && c->page ? ps->line : 0;
+	if (!c || !c->page)
+		return NULL;
+	return c->page->src ? c->page->src : c->page->name;
+}
+
+/* "name: plugins/x.lua:12: msg", the plugin's position from the caller. */
+static void
+message(lua_State *L, enum diag_level level)
+{
+	struct pstate *ps = pstate_of(L);
+	const char *msg = luaL_checkstring(L, 1);
+	unsigned line;
+	const char *file = where(L, &line);
+
+	struct diag *d = ps->pl->b->diag;
+	const char *what = ps->what ? ps->what : "plugin";
+
+	luaL_where(L, 1);
+	switch (level) {
+	case DIAG_WARNING:
+		diag_warning(d, file, line, "%s: %s%s", what, lua_tostring(L, -1), msg);
+		break;
+	case DIAG_NOTE:
+		diag_note(d, file, line, "%s: %s%s", what, lua_tostring(L, -1), msg);
+		break;
+	default:
+		diag_debug(d, "%s: %s: %s%s", file ? file : "weft", what, lua_tostring(L, -1), msg);
+	}
+	lua_pop(L, 1);
+}
+
+static int
+l_warn(lua_State *L)
+{
+	message(L, DIAG_WARNING);
+	return 0;
+}
+
+static int
+l_note(lua_State *L)
+{
+	message(L, DIAG_NOTE);
+	return 0;
+}
+
+static int
+l_debug(lua_State *L)
+{
+	message(L, DIAG_DEBUG);
+	return 0;
+}
+
+/* ---- registration ------------------------------------------------------ */
+
+static int
+l_directive(lua_State *L)
+{
+	struct pstate *ps = pstate_of(L);
+	struct plugins *pl = ps->pl;
+	const char *name = luaL_checkstring(L, 1);
+	bool scan;
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	scan = lua_istable(L, 3) && (lua_getfield(L, 3, "scan"), lua_toboolean(L, -1));
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_DIRECTIVES);
+	lua_pushvalue(L, 2);
+	lua_setfield(L, -2, name);
+	if (pl->loading && ps->worker == 0) {
+		struct dirent_info *d = xcalloc(1, sizeof(*d));
+
+		d->plugin = ps->loading;
+		d->scan = scan;
+		pthread_mutex_lock(&pl->lock);
+		d = strmap_put(&pl->directives, name, strlen(name), d);
+		pthread_mutex_unlock(&pl->lock);
+		if (d) {
+			free(d->via);
+			free(d);
+		}
+	}
+	return 0;
+}
+
+/* weft.alias_directive(name, via): directive name is handled by the
+ * directive via (which receives name as its fifth argument). Allowed in
+ * the scan and in autofiles, so a page can define directives (shortcuts). */
+static int
+l_alias_directive(lua_State *L)
+{
+	struct plugins *pl = pstate_of(L)->pl;
+	const char *name = luaL_checkstring(L, 1), *via = luaL_checkstring(L, 2);
+	struct dirent_info *d, *target, *old = NULL;
+
+	pthread_mutex_lock(&pl->lock);
+	target = strmap_gets(&pl->directives, via);
+	if (target && !strmap_gets(&pl->directives, name)) {
+		d = xcalloc(1, sizeof(*d));
+		d->plugin = target->plugin;
+		d->scan = target->scan;
+		d->via = xstrdup(via);
+		old = strmap_put(&pl->directives, name, strlen(name), d);
+	}
+	pthread_mutex_unlock(&pl->lock);
+	if (!target)
+		return luaL_error(L, "alias_directive: no directive \"%s\"", via);
+	(void)old;
+	return 0;
+}
+
+static const char *const stages[] = {
+	"scan", "filter", "sanitize", "pagetemplate", "format", "autofiles", "done", NULL,
+};
+
+static int
+l_hook(lua_State *L)
+{
+	struct pstate *ps = pstate_of(L);
+	int stage = luaL_checkoption(L, 1, NULL, stages);
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_HOOKS);
+	if (lua_rawgeti(L, -1, stage + 1) == LUA_TNIL) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -3, stage + 1);
+	}
+	lua_pushvalue(L, 2);
+	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+	if (ps->pl->loading && ps->worker == 0)
+		ps->pl->hooks |= 1u << stage;
+	return 0;
+}
+
+/* weft.htmlize(type, fn): pages with extension type are rendered by fn; a
+ * type starting with '_' makes internal pages. */
+static int
+l_htmlize(lua_State *L)
+{
+	struct pstate *ps = pstate_of(L);
+	const char *type = luaL_checkstring(L, 1);
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_HTMLIZE);
+	lua_pushvalue(L, 2);
+	lua_setfield(L, -2, type);
+	if (ps->pl->loading && ps->worker == 0) {
+		strmap_put(&ps->pl->htmlize, type, strlen(type), ps->pl);
+		site_add_type(&ps->pl->b->site, type, type[0] == '_' ? SRC_INTERNAL : SRC_PAGE);
+	}
+	return 0;
+}
+
+static int
+l_option(lua_State *L)
+{
+	static const char *const types[] = { "string", "bool", "int", "list", "any", NULL };
+	struct pstate *ps = pstate_of(L);
+	struct plugins *pl = ps->pl;
+	struct config_option *o;
+	const char *name, *def, *help;
+	int type;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_getfield(L, 1, "name");
+	name = luaL_checkstring(L, -1);
+	lua_getfield(L, 1, "type");
+	type = luaL_checkoption(L, -1, "string", types);
+	lua_getfield(L, 1, "default");
+	if (lua_isboolean(L, -1)) {
+		lua_pushstring(L, lua_toboolean(L, -1) ? "1" : "0");
+		lua_replace(L, -2);
+	}
+	def = lua_tostring(L, -1);
+	lua_getfield(L, 1, "help");
+	help = luaL_optstring(L, -1, "");
+	if (!pl->loading || ps->worker != 0)
+		return 0;
+	pl->options = xgrow(pl->options, &pl->capoptions, pl->noptions + 1, sizeof(*pl->options));
+	o = &pl->options[pl->noptions++];
+	memset(o, 0, sizeof(*o));
+	o->name = xstrdup(name);
+	o->type = (enum opt_type)type;
+	o->def = def ? xstrdup(def) : NULL;
+	o->help = xstrdup(help);
+	return 0;
+}
+
+/* ---- pages --------------------------------------------------------------- */
+
+static struct page *
+check_page(lua_State *L, int idx)
+{
+	struct page **p = luaL_checkudata(L, idx, PAGE_MT);
+
+	return *p;
+}
+
+/* A page argument: a page object, or a page's name. */
+static struct page *
+opt_page(lua_State *L, int idx)
+{
+	if (lua_isuserdata(L, idx))
+		return check_page(L, idx);
+	if (lua_type(L, idx) == LUA_TSTRING)
+		return site_page(&build_of(L)->site, lua_tostring(L, idx));
+	return NULL;
+}
+
+void
+luaapi_push_page(lua_State *L, struct page *p)
+{
+	struct page **u;
+
+	if (!p) {
+		lua_pushnil(L);
+		return;
+	}
+	u = lua_newuserdatauv(L, sizeof(*u), 0);
+	*u = p;
+	luaL_setmetatable(L, PAGE_MT);
+}
+
+static void push_json(lua_State *L, const cJSON *v, int depth);
+
+static void
+push_json(lua_State *L, const cJSON *v, int depth)
+{
+	const cJSON *e;
+	lua_Integer i = 1;
+
+	if (!v || cJSON_IsNull(v) || depth > 64) {
+		lua_pushnil(L);
+	} else if (cJSON_IsString(v)) {
+		lua_pushstring(L, v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		if (v->valuedouble == (double)(lua_Integer)v->valuedouble)
+			lua_pushinteger(L, (lua_Integer)v->valuedouble);
+		else
+			lua_pushnumber(L, v->valuedouble);
+	} else if (cJSON_IsBool(v)) {
+		lua_pushboolean(L, cJSON_IsTrue(v));
+	} else if (cJSON_IsArray(v)) {
+		lua_newtable(L);
+		cJSON_ArrayForEach(e, v) {
+			push_json(L, e, depth + 1);
+			lua_rawseti(L, -2, i++);
+		}
+	} else {
+		lua_newtable(L);
+		cJSON_ArrayForEach(e, v) {
+			push_json(L, e, depth + 1);
+			lua_setfield(L, -2, e->string);
+		}
+	}
+}
+
+/* A Lua value as JSON: strings, numbers, booleans, and tables (arrays when
+ * their keys are 1..n, objects when they are strings). */
+static cJSON *
+to_json(lua_State *L, int idx, int depth)
+{
+	cJSON *obj;
+	lua_Integer n;
+
+	idx = lua_absindex(L, idx);
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING: return cJSON_CreateString(lua_tostring(L, idx));
+	case LUA_TNUMBER: return cJSON_CreateNumber(lua_tonumber(L, idx));
+	case LUA_TBOOLEAN: return cJSON_CreateBool(lua_toboolean(L, idx));
+	case LUA_TTABLE: break;
+	case LUA_TNIL: return NULL;
+	default: luaL_error(L, "a %s cannot be kept in page state", luaL_typename(L, idx));
+	}
+	if (depth > 32)
+		luaL_error(L, "page state nested too deep");
+	n = (lua_Integer)lua_rawlen(L, idx);
+	if (n > 0) {
+		lua_Integer i;
+
+		obj = cJSON_CreateArray();
+		for (i = 1; i <= n; i++) {
+			lua_rawgeti(L, idx, i);
+			cJSON_AddItemToArray(obj, to_json(L, -1, depth + 1));
+			lua_pop(L, 1);
+		}
+		return obj;
+	}
+	obj = cJSON_CreateObject();
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -2) == LUA_TSTRING)
+			cJSON_AddItemToObject(obj, lua_tostring(L, -2), to_json(L, -1, depth + 1));
+		lua_pop(L, 1);
+	}
+	return obj;
+}
+
+/* Page state may be written only while the page itself is scanned, or in
+ * the autofiles stage: while pages render, other threads read it. */
+static void
+check_writable(lua_State *L, const struct page *p)
+{
+	struct pstate *ps = pstate_of(L);
+	struct ctx *c = ps->ctx;
+
+	if (ps->pl->autofiles)
+		return;
+	if (!c || !c->scan || c->page != p)
+		luaL_error(L, "the state of page %s can only be set while it is scanned", p->name);
+}
+
+static int
+page_set(lua_State *L)
+{
+	struct page *p = check_page(L, 1);
+	const char *plugin = luaL_checkstring(L, 2), *key = luaL_checkstring(L, 3);
+	cJSON *v;
+
+	check_writable(L, p);
+	v = to_json(L, 4, 0);
+	page_state_set(p, plugin, key, v);
+	return 0;
+}
+
+static int
+page_state_get(lua_State *L)
+{
+	struct page *p = check_page(L, 1);
+	const char *plugin = luaL_checkstring(L, 2);
+	const cJSON *obj = p->state ? cJSON_GetObjectItemCaseSensitive(p->state, plugin) : NULL;
+
+	if (lua_isnoneornil(L, 3))
+		push_json(L, obj, 0);
+	else
+		push_json(L, obj ? cJSON_GetObjectItemCaseSensitive(obj, luaL_checkstring(L, 3)) : NULL, 0);
+	return 1;
+}
+
+static int
+page_meta(lua_State *L)
+{
+	struct page *p = check_page(L, 1);
+
+	push_json(L, page_state(p, "meta", luaL_checkstring(L, 2)), 0);
+	return 1;
+}
+
+static int
+page_set_time(lua_State *L, bool creation)
+{
+	struct page *p = check_page(L, 1);
+	lua_Integer t = luaL_checkinteger(L, 2);
+
+	check_writable(L, p);
+	if (creation)
+		p->ctime = (time_t)t;
+	else
+		p->mtime = (time_t)t;
+	return 0;
+}
+
+static int
+page_set_ctime(lua_State *L)
+{
+	return page_set_time(L, true);
+}
+
+static int
+page_set_mtime(lua_State *L)
+{
+	return page_set_time(L, false);
+}
+
+static int
+page_add_link_l(lua_State *L)
+{
+	struct page *p = check_page(L, 1);
+	size_t len;
+	const char *target = luaL_checklstring(L, 2, &len);
+	const char *type = luaL_optstring(L, 3, NULL);
+	struct build *b = build_of(L);
+	struct buf t = BUF_INIT;
+
+	check_writable(L, p);
+	linkpage(&t, target, len);
+	page_add_link(p, t.data, t.len,
+		      type ? strmap_intern(&b->site.linktypes, type, strlen(type)) : NULL,
+		      pstate_of(L)->line);
+	buf_release(&t);
+	return 0;
+}
+
+/* The page's source body: its text after any front matter. */
+static int
+page_text(lua_State *L)
+{
+	struct page *p = check_page(L, 1);
+
+	if (!p->text)
+		lua_pushnil(L);
+	else
+		lua_pushlstring(L, p->text + p->body, p->len - p->body);
+	return 1;
+}
+
+static void
+push_title(lua_State *L, const struct page *p, struct build *b)
+{
+	const char *t = page_state_str(p, "meta", "title");
+	struct buf title = BUF_INIT;
+
+	if (t) {
+		lua_pushstring(L, t);
+		return;
+	}
+	if (strcmp(p->name, "index") == 0) {
+		lua_pushstring(L, b->wikiname);
+		return;
+	}
+	pagetitle(&title, path_base(p->name), strlen(path_base(p->name)), true);
+	lua_pushlstring(L, title.data, title.len);
+	buf_release(&title);
+}
+
+static void
+push_links(lua_State *L, const struct page *p)
+{
+	size_t i;
+
+	lua_createtable(L, (int)p->nlinks, 0);
+	for (i = 0; i < p->nlinks; i++) {
+		lua_createtable(L, 0, 3);
+		lua_pushstring(L, p->links[i].target);
+		lua_setfield(L, -2, "target");
+		if (p->links[i].type) {
+			lua_pushstring(L, p->links[i].type);
+			lua_setfield(L, -2, "type");
+		}
+		luaapi_push_page(L, p->links[i].to);
+		lua_setfield(L, -2, "to");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
+static int
+page_index(lua_State *L)
+{
+	static const luaL_Reg methods[] = {
+		{ "state", page_state_get }, { "meta", page_meta }, { "set", page_set },
+		{ "set_ctime", page_set_ctime }, { "set_mtime", page_set_mtime },
+		{ "add_link", page_add_link_l }, { "text", page_text }, { NULL, NULL },
+	};
+	struct page *p = check_page(L, 1);
+	const char *k = luaL_checkstring(L, 2);
+	const luaL_Reg *m;
+	size_t i;
+
+	for (m = methods; m->name; m++) {
+		if (strcmp(k, m->name) == 0) {
+			lua_pushcfunction(L, m->func);
+			return 1;
+		}
+	}
+	if (strcmp(k, "name") == 0)
+		lua_pushstring(L, p->name);
+	else if (strcmp(k, "title") == 0)
+		push_title(L, p, build_of(L));
+	else if (strcmp(k, "src") == 0)
+		lua_pushstring(L, p->src);
+	else if (strcmp(k, "type") == 0)
+		lua_pushstring(L, p->type);
+	else if (strcmp(k, "kind") == 0)
+		lua_pushstring(L, p->kind == SRC_PAGE ? "page" :
+			       p->kind == SRC_INTERNAL ? "internal" : "file");
+	else if (strcmp(k, "url") == 0)
+		lua_pushstring(L, p->url);
+	else if (strcmp(k, "dest") == 0)
+		lua_pushstring(L, p->dest);
+	else if (strcmp(k, "ctime") == 0)
+		lua_pushinteger(L, (lua_Integer)p->ctime);
+	else if (strcmp(k, "mtime") == 0)
+		lua_pushinteger(L, (lua_Integer)p->mtime);
+	else if (strcmp(k, "links") == 0)
+		push_links(L, p);
+	else if (strcmp(k, "backlinks") == 0) {
+		lua_createtable(L, (int)p->backlinks.n, 0);
+		for (i = 0; i < p->backlinks.n; i++) {
+			luaapi_push_page(L, p->backlinks.v[i]);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+	} else
+		lua_pushnil(L);
+	return 1;
+}
+
+static int
+page_eq(lua_State *L)
+{
+	lua_pushboolean(L, check_page(L, 1) == check_page(L, 2));
+	return 1;
+}
+
+static int
+page_tostring(lua_State *L)
+{
+	lua_pushstring(L, check_page(L, 1)->name);
+	return 1;
+}
+
+/* ---- PageSpecs ----------------------------------------------------------- */
+
+static bool
+enabled_cb(const char *plugin, void *arg)
+{
+	return plugin_enabled(arg, plugin);
+}
+
+/* The compiled spec, cached per state; raises a Lua error for a bad one. */
+static const struct pagespec *
+spec_of(lua_State *L, const char *text)
+{
+	struct pstate *ps = pstate_of(L);
+	void **slot = strmap_slot(&ps->specs, text, strlen(text));
+	struct buf err = BUF_INIT;
+
+	if (!*slot) {
+		*slot = pagespec_compile(text, &err);
+		if (!*slot) {
+			lua_pushfstring(L, "bad PageSpec \"%s\": %s", text, err.data);
+			buf_release(&err);
+			lua_error(L);
+		}
+	}
+	return *slot;
+}
+
+static void
+spec_env(lua_State *L, struct pagespec_env *env, int opts)
+{
+	struct ctx *c = current(L);
+	struct build *b = build_of(L);
+	struct page *loc = NULL;
+
+	memset(env, 0, sizeof(*env));
+	env->site = &b->site;
+	if (opts && lua_istable(L, opts)) {
+		lua_getfield(L, opts, "location");
+		loc = opt_page(L, -1);
+		if (!loc && lua_type(L, -1) == LUA_TSTRING)
+			env->location = lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	if (loc)
+		env->location = loc->name;
+	else if (!env->location)
+		env->location = c && c->page ? c->page->name : "";
+	env->sourcepage = c && c->page ? c->page->name : NULL;
+	env->destpage = c && c->dest ? c->dest->name : NULL;
+	env->tagbase = config_str(&b->cfg, "tagbase");
+	env->enabled = enabled_cb;
+	env->arg = b->plugins;
+	build_depend_env(c, env);
+}
+
+static const char *
+opt_string(lua_State *L, int opts, const char *key)
+{
+	const char *v = NULL;
+
+	if (opts && lua_istable(L, opts)) {
+		lua_getfield(L, opts, key);
+		v = lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	return v;
+}
+
+static lua_Integer
+opt_integer(lua_State *L, int opts, const char *key)
+{
+	lua_Integer v = 0;
+
+	if (opts && lua_istable(L, opts)) {
+		lua_getfield(L, opts, key);
+		v = lua_tointeger(L, -1);
+		lua_pop(L, 1);
+	}
+	return v;
+}
+
+static bool
+opt_bool(lua_State *L, int opts, const char *key)
+{
+	bool v = false;
+
+	if (opts && lua_istable(L, opts)) {
+		lua_getfield(L, opts, key);
+		v = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
+	return v;
+}
+
+/* weft.pages(spec [, {sort=, num=, reverse=, location=, deptype=}]) */
+static int
+l_pages(lua_State *L)
+{
+	const char *text = luaL_checkstring(L, 1);
+	const struct pagespec *ps = spec_of(L, text);
+	int opts = lua_istable(L, 2) ? 2 : 0;
+	struct pagespec_env env;
+	struct vec out = VEC_INIT;
+	struct buf err = BUF_INIT;
+	lua_Integer num = opt_integer(L, opts, "num");
+	size_t i;
+
+	spec_env(L, &env, opts);
+	build_depend(current(L), text, opt_string(L, opts, "deptype"), env.location);
+	if (pagespec_match_list(&out, ps, &env, opt_string(L, opts, "sort"),
+				num > 0 ? (size_t)num : 0, opt_bool(L, opts, "reverse"), &err) < 0) {
+		vec_release(&out);
+		lua_pushstring(L, err.data);
+		buf_release(&err);
+		return lua_error(L);
+	}
+	lua_createtable(L, (int)out.n, 0);
+	for (i = 0; i < out.n; i++) {
+		luaapi_push_page(L, out.v[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	vec_release(&out);
+	return 1;
+}
+
+/* weft.match(page, spec [, opts]) */
+static int
+l_match(lua_State *L)
+{
+	struct page *p = opt_page(L, 1);
+	const char *text = luaL_checkstring(L, 2);
+	const struct pagespec *ps = spec_of(L, text);
+	struct pagespec_env env;
+
+	spec_env(L, &env, lua_istable(L, 3) ? 3 : 0);
+	lua_pushboolean(L, p && pagespec_match(ps, p, &env));
+	return 1;
+}
+
+/* weft.sort(pages, sortspec [, reverse]): sorts an array of pages in place. */
+static int
+l_sort(lua_State *L)
+{
+	lua_Integer n, i;
+	struct page **v;
+	struct buf err = BUF_INIT;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = (lua_Integer)lua_rawlen(L, 1);
+	v = xcalloc((size_t)n + 1, sizeof(*v));
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, 1, i);
+		v[i - 1] = check_page(L, -1);
+		lua_pop(L, 1);
+	}
+	rc = pagespec_sort(v, (size_t)n, luaL_checkstring(L, 2), lua_toboolean(L, 3), &err);
+	for (i = 1; rc == 0 && i <= n; i++) {
+		luaapi_push_page(L, v[i - 1]);
+		lua_rawseti(L, 1, i);
+	}
+	free(v);
+	if (rc < 0) {
+		lua_pushstring(L, err.data);
+		buf_release(&err);
+		return lua_error(L);
+	}
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* weft.depends(spec [, deptype]): the current page depends on spec. */
+static int
+l_depends(lua_State *L)
+{
+	struct ctx *c = current(L);
+
+	build_depend(c, luaL_checkstring(L, 1), luaL_optstring(L, 2, NULL),
+		     c && c->page ? c->page->name : "");
+	return 0;
+}
+
+static int
+l_page(lua_State *L)
+{
+	luaapi_push_page(L, site_page(&build_of(L)->site, luaL_checkstring(L, 1)));
+	return 1;
+}
+
+static int
+l_bestlink(lua_State *L)
+{
+	struct page *from = opt_page(L, 1);
+	size_t len;
+	const char *link = luaL_checklstring(L, 2, &len);
+	struct buf t = BUF_INIT;
+
+	linkpage(&t, link, len);
+	luaapi_push_page(L, site_bestlink(&build_of(L)->site, from ? from->name :
+					  luaL_checkstring(L, 1), t.data, t.len));
+	buf_release(&t);
+	return 1;
+}
+
+/* ---- URLs and links ------------------------------------------------------ */
+
+/* The site-relative URL path of a page object, a page name, or a path. */
+static const char *
+url_of(lua_State *L, int idx)
+{
+	struct page *p = opt_page(L, idx);
+
+	if (p)
+		return p->url ? p->url : "";
+	return luaL_checkstring(L, idx);
+}
+
+/* weft.url(to [, from]): the relative URL from from (default: the page
+ * being written) to to. */
+static int
+l_url(lua_State *L)
+{
+	const char *to = url_of(L, 1);
+	struct page *from = lua_isnoneornil(L, 2) ? (current(L) ? current(L)->dest : NULL) :
+			    opt_page(L, 2);
+	struct buf u = BUF_INIT;
+
+	url_relative(&u, from && from->url ? from->url : "", to);
+	lua_pushlstring(L, u.data, u.len);
+	buf_release(&u);
+	return 1;
+}
+
+/* weft.absurl(to): the absolute URL of to under the url option. */
+static int
+l_absurl(lua_State *L)
+{
+	const char *to = url_of(L, 1);
+	const char *url = build_of(L)->url;
+	struct buf u = BUF_INIT;
+
+	if (url) {
+		buf_puts(&u, url);
+		while (u.len && u.data[u.len - 1] == '/')
+			buf_truncate(&u, u.len - 1);
+	}
+	buf_putc(&u, '/');
+	buf_puts(&u, to);
+	lua_pushlstring(L, u.data, u.len);
+	buf_release(&u);
+	return 1;
+}
+
+/* weft.link(target [, {text=, anchor=, from=}]): ikiwiki's htmllink from
+ * the current page to target, shown on the page being written. */
+static int
+l_link(lua_State *L)
+{
+	struct ctx *c = current(L), tmp;
+	struct page *to = lua_isuserdata(L, 1) ? check_page(L, 1) : NULL;
+	int opts = lua_istable(L, 2) ? 2 : 0;
+	const char *text = opt_string(L, opts, "text");
+	const char *anchor = opt_string(L, opts, "anchor");
+	struct buf target = BUF_INIT, out = BUF_INIT;
+	struct page *from = NULL;
+
+	if (!c || !c->dest)
+		return luaL_error(L, "weft.link needs a page being built");
+	tmp = *c;
+	if (opts) {
+		lua_getfield(L, opts, "from");
+		from = opt_page(L, -1);
+		lua_pop(L, 1);
+	}
+	if (from)
+		tmp.page = from;
+	if (to) {
+		buf_printf(&target, "/%s", to->name);
+	} else {
+		size_t len;
+		const char *t = luaL_checklstring(L, 1, &len);
+
+		linkpage(&target, t, len);
+	}
+	preprocess_htmllink(&out, &tmp, target.data, target.len, text, text ? strlen(text) : 0,
+			    anchor, anchor ? strlen(anchor) : 0);
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&target);
+	buf_release(&out);
+	return 1;
+}
+
+/* ---- content ------------------------------------------------------------- */
+
+/* weft.content(page): the page's content as HTML, for the page being
+ * written (ikiwiki's inlining). */
+static int
+l_content(lua_State *L)
+{
+	struct ctx *c = current(L), sub;
+	struct page *p = opt_page(L, 1);
+	struct buf out = BUF_INIT;
+
+	if (!c || !p)
+		return luaL_error(L, "weft.content needs a page");
+	if (!p->text) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	sub = *c;
+	sub.page = p;
+	sub.scan = false;
+	sub.depth = c->depth + 1;
+	if (render_content(&out, &sub) < 0 && sub.depth > 8) {
+		buf_release(&out);
+		return luaL_error(L, "inlining %s: pages inline each other in a loop", p->name);
+	}
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+/* weft.preprocess(text [, {page=, markdown=}]): expands directives and
+ * links in text as part of the current page. In the scan pass it records
+ * and returns "". */
+static int
+l_preprocess(lua_State *L)
+{
+	struct ctx *c = current(L), sub;
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	int opts = lua_istable(L, 2) ? 2 : 0;
+	struct buf out = BUF_INIT;
+	bool markdown;
+	struct page *p = NULL;
+	int rc;
+
+	if (!c)
+		return luaL_error(L, "weft.preprocess needs a page being built");
+	sub = *c;
+	if (opts) {
+		lua_getfield(L, opts, "page");
+		p = opt_page(L, -1);
+		lua_pop(L, 1);
+	}
+	if (p)
+		sub.page = p;
+	markdown = sub.page->type && (strcmp(sub.page->type, "mdwn") == 0 ||
+				      strcmp(sub.page->type, "md") == 0);
+	if (opts) {
+		lua_getfield(L, opts, "markdown");
+		if (!lua_isnil(L, -1))
+			markdown = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
+	rc = preprocess(&out, &sub, text, len, pstate_of(L)->line ? pstate_of(L)->line : 1,
+			markdown);
+	if (rc < 0) {
+		buf_release(&out);
+		return luaL_error(L, "preprocessing loop detected");
+	}
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+/* weft.htmlize(text [, type [, {safe=}]]): text rendered as a page of type
+ * (default: the current page's) would be; with safe, raw HTML and unsafe
+ * URLs are dropped (for comments). */
+static int
+l_htmlize_text(lua_State *L)
+{
+	struct ctx *c = current(L);
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	const char *type = luaL_optstring(L, 2, c && c->page && c->page->type ? c->page->type : "mdwn");
+	bool safe = opt_bool(L, lua_istable(L, 3) ? 3 : 0, "safe");
+	struct buf out = BUF_INIT;
+
+	if (strcmp(type, "mdwn") == 0 || strcmp(type, "md") == 0) {
+		md_render(&out, text, len, safe ? 0 : MD_UNSAFE);
+	} else if (c && plugin_has_htmlize(build_of(L)->plugins, type)) {
+		buf_put(&out, text, len);
+		if (plugin_htmlize(c, type, &out) < 0) {
+			buf_release(&out);
+			return luaL_error(L, "htmlize %s failed", type);
+		}
+	} else if (strcmp(type, "html") == 0 || strcmp(type, "txt") == 0) {
+		if (strcmp(type, "txt") == 0) {
+			buf_puts(&out, "<pre>");
+			buf_put_html(&out, text, len);
+			buf_puts(&out, "</pre>");
+		} else {
+			buf_put(&out, text, len);
+		}
+	} else {
+		return luaL_error(L, "unsupported page format %s", type);
+	}
+	if (!memchr(text, '\n', len))
+		html_strip_paragraph(&out);
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+/* ---- templates ------------------------------------------------------------ */
+
+struct vars_ud {
+	struct tvars *v;	/* NULL once the hook that got it returned */
+};
+
+struct tmpl_ud {
+	const struct tmpl *t;	/* owned by the theme's cache, lives as long as the build */
+	char name[64];
+};
+
+void
+luaapi_push_vars(lua_State *L, struct tvars *v)
+{
+	struct vars_ud *u = lua_newuserdatauv(L, sizeof(*u), 0);
+
+	u->v = v;
+	luaL_setmetatable(L, VARS_MT);
+}
+
+void
+luaapi_close_vars(lua_State *L, int idx)
+{
+	struct vars_ud *u = luaL_checkudata(L, idx, VARS_MT);
+
+	u->v = NULL;
+}
+
+static struct tvars *
+check_vars(lua_State *L, int idx)
+{
+	struct vars_ud *u = luaL_checkudata(L, idx, VARS_MT);
+
+	if (!u->v)
+		luaL_error(L, "template variables used after their hook returned");
+	return u->v;
+}
+
+static void fill_vars(lua_State *L, struct tvars *v, int idx, int depth);
+
+/* Sets name in v from the Lua value at idx: strings and numbers as they
+ * are, booleans as "1" or "", an array of tables as a loop. */
+static void
+set_var(lua_State *L, struct tvars *v, const char *name, int idx, int depth)
+{
+	lua_Integer i, n;
+
+	idx = lua_absindex(L, idx);
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING:
+	case LUA_TNUMBER:
+		tvars_set(v, name, lua_tostring(L, idx));
+		break;
+	case LUA_TBOOLEAN:
+		tvars_set(v, name, lua_toboolean(L, idx) ? "1" : "");
+		break;
+	case LUA_TNIL:
+		tvars_set(v, name, "");
+		break;
+	case LUA_TTABLE:
+		if (depth > 16)
+			luaL_error(L, "template loops nested too deep");
+		tvars_clear(v, name);
+		n = (lua_Integer)lua_rawlen(L, idx);
+		for (i = 1; i <= n; i++) {
+			lua_rawgeti(L, idx, i);
+			if (lua_istable(L, -1))
+				fill_vars(L, tvars_add_row(v, name), -1, depth + 1);
+			lua_pop(L, 1);
+		}
+		break;
+	default:
+		luaL_error(L, "template variable %s cannot be a %s", name, luaL_typename(L, idx));
+	}
+}
+
+static void
+fill_vars(lua_State *L, struct tvars *v, int idx, int depth)
+{
+	idx = lua_absindex(L, idx);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -2) == LUA_TSTRING)
+			set_var(L, v, lua_tostring(L, -2), -1, depth);
+		lua_pop(L, 1);
+	}
+}
+
+static int
+vars_index(lua_State *L)
+{
+	lua_pushstring(L, tvars_get(check_vars(L, 1), luaL_checkstring(L, 2)));
+	return 1;
+}
+
+static int
+vars_newindex(lua_State *L)
+{
+	set_var(L, check_vars(L, 1), luaL_checkstring(L, 2), 3, 0);
+	return 0;
+}
+
+void
+luaapi_push_tmpl(lua_State *L, const struct tmpl *t, const char *name)
+{
+	struct tmpl_ud *u = lua_newuserdatauv(L, sizeof(*u), 0);
+
+	u->t = t;
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	luaL_setmetatable(L, TMPL_MT);
+}
+
+/* weft.template(name): the template, or nil and a message. */
+static int
+l_template(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	struct buf full = BUF_INIT;
+	const struct tmpl *t;
+
+	buf_puts(&full, name);
+	if (!strchr(name, '.'))
+		buf_puts(&full, ".tmpl");
+	t = theme_template(&build_of(L)->theme, full.data);
+	if (t)
+		luaapi_push_tmpl(L, t, full.data);
+	else
+		lua_pushnil(L);
+	buf_release(&full);
+	if (!t) {
+		lua_pushfstring(L, "template %s not found or broken", name);
+		return 2;
+	}
+	return 1;
+}
+
+/* tmpl:fill(vars [, page [, dest]]): the pagetemplate hooks run for page
+ * (default: the current one) first, as ikiwiki runs them on every fill. */
+static int
+tmpl_fill_l(lua_State *L)
+{
+	struct tmpl_ud *u = luaL_checkudata(L, 1, TMPL_MT);
+	struct ctx *c = current(L), sub;
+	struct tvars *v = tvars_new();
+	struct buf out = BUF_INIT;
+	struct page *p = opt_page(L, 3), *d = opt_page(L, 4);
+
+	if (lua_istable(L, 2))
+		fill_vars(L, v, 2, 0);
+	if (c) {
+		sub = *c;
+		if (p)
+			sub.page = p;
+		sub.dest = d ? d : c->dest;
+		if (plugin_pagetemplate(&sub, u->t, u->name, v) < 0) {
+			tvars_free(v);
+			return luaL_error(L, "a pagetemplate hook failed");
+		}
+	}
+	tmpl_fill(&out, u->t, v);
+	tvars_free(v);
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+static int
+tmpl_uses_l(lua_State *L)
+{
+	struct tmpl_ud *u = luaL_checkudata(L, 1, TMPL_MT);
+
+	lua_pushboolean(L, tmpl_uses(u->t, luaL_checkstring(L, 2)));
+	return 1;
+}
+
+static int
+tmpl_index(lua_State *L)
+{
+	struct tmpl_ud *u = luaL_checkudata(L, 1, TMPL_MT);
+	const char *k = luaL_checkstring(L, 2);
+
+	if (strcmp(k, "fill") == 0)
+		lua_pushcfunction(L, tmpl_fill_l);
+	else if (strcmp(k, "uses") == 0)
+		lua_pushcfunction(L, tmpl_uses_l);
+	else if (strcmp(k, "name") == 0)
+		lua_pushstring(L, u->name);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
+/* ---- outputs and made pages -------------------------------------------------- */
+
+/* weft.write(path, data): one more output file of the page being written
+ * (a feed, say), relative to the output directory. */
+static int
+l_write(lua_State *L)
+{
+	struct ctx *c = current(L);
+	const char *path = luaL_checkstring(L, 1);
+	size_t len;
+	const char *data = luaL_checklstring(L, 2, &len);
+	struct build *b = build_of(L);
+
+	if (!c || !c->dest || c->scan)
+		return luaL_error(L, "weft.write is for pages being written, not scanned");
+	if (output_write(&b->out, path, data, len, c->dest->src ? c->dest->src : c->dest->name) < 0)
+		return luaL_error(L, "cannot write %s", path);
+	build_output(c, path);
+	return 0;
+}
+
+/* weft.add_page(name, text [, {type=, ctime=, mtime=}]): a page the site
+ * does not have as a file (a tag page, an archive); in autofiles only. */
+static int
+l_add_page(lua_State *L)
+{
+	struct build *b = build_of(L);
+	const char *name = luaL_checkstring(L, 1);
+	size_t len;
+	const char *text = luaL_checklstring(L, 2, &len);
+	int opts = lua_istable(L, 3) ? 3 : 0;
+	const char *type = opt_string(L, opts, "type");
+	struct page *p;
+
+	if (!pstate_of(L)->pl->autofiles)
+		return luaL_error(L, "weft.add_page is only for the autofiles hook");
+	if (!type)
+		type = "mdwn";
+	if (!*name || name[0] == '/' || strstr(name, "..") || site_page(&b->site, name)) {
+		lua_pushnil(L);
+		return 1;
+	}
+	p = site_add(&b->site, name);
+	p->kind = site_kind(&b->site, type);
+	if (p->kind == SRC_FILE)
+		p->kind = SRC_PAGE;
+	p->type = strmap_intern(&b->site.types, type, strlen(type));
+	p->text = xstrndup(text, len);
+	p->len = len;
+	p->ctime = (time_t)opt_integer(L, opts, "ctime");
+	p->mtime = (time_t)opt_integer(L, opts, "mtime");
+	if (!p->mtime)
+		p->mtime = p->ctime;
+	scan_place(&b->site, p, b->htmlext);
+	if (p->dest)
+		strmap_put(&b->site.bydest, p->dest, strlen(p->dest), p);
+	luaapi_push_page(L, p);
+	return 1;
+}
+
+/* ---- configuration ------------------------------------------------------------ */
+
+static int
+l_config(lua_State *L)
+{
+	struct build *b = build_of(L);
+	const char *key = luaL_checkstring(L, 1);
+	const struct config_option *o = strmap_gets(&b->cfg.options, key);
+	const char **items;
+	size_t i, n;
+
+	if (!o) {
+		push_json(L, config_value(&b->cfg, key), 0);
+		return 1;
+	}
+	switch (o->type) {
+	case OPT_BOOL:
+		lua_pushboolean(L, config_bool(&b->cfg, key));
+		break;
+	case OPT_INT:
+		lua_pushinteger(L, config_int(&b->cfg, key));
+		break;
+	case OPT_LIST:
+		n = config_list(&b->cfg, key, &items);
+		lua_createtable(L, (int)n, 0);
+		for (i = 0; i < n; i++) {
+			lua_pushstring(L, items[i]);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		free(items);
+		break;
+	case OPT_STRING:
+		lua_pushstring(L, config_str(&b->cfg, key));
+		break;
+	default:
+		push_json(L, config_value(&b->cfg, key), 0);
+	}
+	return 1;
+}
+
+static int
+l_enabled(lua_State *L)
+{
+	lua_pushboolean(L, plugin_enabled(build_of(L)->plugins, luaL_checkstring(L, 1)));
+	return 1;
+}
+
+/* weft.plugin(name): what another plugin's file returned. */
+static int
+l_plugin(lua_State *L)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_MODULES);
+	lua_getfield(L, -1, luaL_checkstring(L, 1));
+	return 1;
+}
+
+/* ---- dates ---------------------------------------------------------------------- */
+
+static int
+l_strftime(lua_State *L)
+{
+	struct buf out = BUF_INIT;
+
+	build_strftime(build_of(L), &out, luaL_checkstring(L, 1), (time_t)luaL_checkinteger(L, 2));
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+static int
+l_displaytime(lua_State *L)
+{
+	struct buf out = BUF_INIT;
+
+	build_displaytime(build_of(L), &out, (time_t)luaL_checkinteger(L, 1), lua_toboolean(L, 2));
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+static int
+l_date3339(lua_State *L)
+{
+	struct buf out = BUF_INIT;
+
+	build_date3339(&out, (time_t)luaL_checkinteger(L, 1));
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+/* RFC 822 in the site's time zone, as RSS wants. */
+static int
+l_date822(lua_State *L)
+{
+	struct buf out = BUF_INIT;
+
+	build_strftime(build_of(L), &out, "%a, %d %b %Y %H:%M:%S %z",
+		       (time_t)luaL_checkinteger(L, 1));
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+static int
+l_parse_date(lua_State *L)
+{
+	time_t t;
+
+	if (datetime_parse(luaL_checkstring(L, 1), &t))
+		lua_pushinteger(L, (lua_Integer)t);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
+/* The time a build takes as "now": SOURCE_DATE_EPOCH when set, so builds
+ * can be reproduced. */
+static int
+l_build_time(lua_State *L)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+
+	lua_pushinteger(L, e && *e ? (lua_Integer)strtoll(e, NULL, 10) : (lua_Integer)time(NULL));
+	return 1;
+}
+
+/* ---- strings ----------------------------------------------------------------------- */
+
+static int
+string_op(lua_State *L, void (*op)(struct buf *, const char *, size_t))
+{
+	size_t len;
+	const char *s = luaL_checklstring(L, 1, &len);
+	struct buf out = BUF_INIT;
+
+	op(&out, s, len);
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+static void
+pagetitle_html(struct buf *out, const char *s, size_t n)
+{
+	pagetitle(out, s, n, false);
+}
+
+static void
+pagetitle_text(struct buf *out, const char *s, size_t n)
+{
+	pagetitle(out, s, n, true);
+}
+
+static int
+l_pagetitle(lua_State *L)
+{
+	return string_op(L, lua_toboolean(L, 2) ? pagetitle_text : pagetitle_html);
+}
+
+static int
+l_titlepage(lua_State *L)
+{
+	return string_op(L, titlepage);
+}
+
+static int
+l_linkpage(lua_State *L)
+{
+	return string_op(L, linkpage);
+}
+
+static int
+l_escape_html(lua_State *L)
+{
+	return string_op(L, buf_put_html);
+}
+
+static int
+l_escape_url(lua_State *L)
+{
+	return string_op(L, buf_put_url);
+}
+
+static void
+md5_hex(struct buf *out, const char *s, size_t n)
+{
+	digest_md5_hex(out, s, n);
+}
+
+static int
+l_md5(lua_State *L)
+{
+	return string_op(L, md5_hex);
+}
+
+static int
+l_basename(lua_State *L)
+{
+	lua_pushstring(L, path_base(luaL_checkstring(L, 1)));
+	return 1;
+}
+
+static int
+l_dirname(lua_State *L)
+{
+	size_t len;
+	const char *s = luaL_checklstring(L, 1, &len);
+
+	lua_pushlstring(L, s, path_dirlen(s, len));
+	return 1;
+}
+
+/* weft.absolute_urls(html, base): relative href/src made absolute. */
+static int
+l_absolute_urls(lua_State *L)
+{
+	size_t len;
+	const char *html = luaL_checklstring(L, 1, &len);
+	struct buf out = BUF_INIT;
+
+	html_absolute_urls(&out, html, len, luaL_checkstring(L, 2));
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+/* ---- the table ---------------------------------------------------------------------- */
+
+void
+luaapi_open(lua_State *L)
+{
+	static const luaL_Reg weft[] = {
+		{ "directive", l_directive }, { "alias_directive", l_alias_directive },
+		{ "hook", l_hook }, { "htmlize_type", l_htmlize }, { "option", l_option },
+		{ "page", l_page }, { "pages", l_pages }, { "match", l_match },
+		{ "sort", l_sort }, { "depends", l_depends }, { "bestlink", l_bestlink },
+		{ "url", l_url }, { "absurl", l_absurl }, { "link", l_link },
+		{ "content", l_content }, { "preprocess", l_preprocess },
+		{ "htmlize", l_htmlize_text }, { "template", l_template },
+		{ "write", l_write }, { "add_page", l_add_page },
+		{ "config", l_config }, { "enabled", l_enabled }, { "plugin", l_plugin },
+		{ "strftime", l_strftime }, { "displaytime", l_displaytime },
+		{ "date3339", l_date3339 }, { "date822", l_date822 },
+		{ "parse_date", l_parse_date }, { "build_time", l_build_time },
+		{ "pagetitle", l_pagetitle }, { "titlepage", l_titlepage },
+		{ "linkpage", l_linkpage }, { "escape_html", l_escape_html },
+		{ "escape_url", l_escape_url }, { "md5", l_md5 },
+		{ "basename", l_basename }, { "dirname", l_dirname },
+		{ "absolute_urls", l_absolute_urls },
+		{ "warn", l_warn }, { "note", l_note }, { "debug", l_debug },
+		{ NULL, NULL },
+	};
+	static const luaL_Reg page_mt[] = {
+		{ "__index", page_index }, { "__eq", page_eq },
+		{ "__tostring", page_tostring }, { NULL, NULL },
+	};
+	static const luaL_Reg vars_mt[] = {
+		{ "__index", vars_index }, { "__newindex", vars_newindex }, { NULL, NULL },
+	};
+	static const luaL_Reg tmpl_mt[] = { { "__index", tmpl_index }, { NULL, NULL } };
+
+	luaL_newmetatable(L, PAGE_MT);
+	luaL_setfuncs(L, page_mt, 0);
+	luaL_newmetatable(L, VARS_MT);
+	luaL_setfuncs(L, vars_mt, 0);
+	luaL_newmetatable(L, TMPL_MT);
+	luaL_setfuncs(L, tmpl_mt, 0);
+	lua_pop(L, 3);
+	luaL_newlib(L, weft);
+	lua_setglobal(L, "weft");
+}

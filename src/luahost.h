@@ -1,0 +1,106 @@
+/* luahost.h — what plugin.c (the host: states, sandbox, calls) and luaapi.c
+ * (the weft table plugins call) share. Internal to those two files. */
+#ifndef WEFT_LUAHOST_H
+#define WEFT_LUAHOST_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "strmap.h"
+
+struct build;
+struct ctx;
+
+/* A plugin file, as loaded into every state. */
+struct plugin {
+	bool failed;		/* did not load in the first state: left out */
+	char *name;		/* "meta" */
+	char *chunk;		/* how messages name it: "plugins/meta.lua" */
+	char *text;
+	size_t len;
+};
+
+/* A directive some plugin registered. */
+struct dirent_info {
+	size_t plugin;		/* index in plugins.list */
+	bool scan;		/* also runs in the scan pass */
+	char *via;		/* handled by directive via (weft.alias_directive), or NULL */
+};
+
+enum hook_stage {
+	HOOK_SCAN, HOOK_FILTER, HOOK_SANITIZE, HOOK_PAGETEMPLATE, HOOK_FORMAT,
+	HOOK_AUTOFILES, HOOK_DONE, HOOK_COUNT
+};
+
+struct plugins {
+	struct build *b;
+	struct plugin *list;	/* in load order */
+	size_t n, cap;
+	struct strmap enabled;	/* name -> non-NULL, for every enabled plugin */
+	pthread_mutex_t lock;	/* guards directives while the scan adds aliases */
+	struct strmap directives;	/* name -> struct dirent_info * */
+	struct strmap htmlize;	/* page type -> non-NULL */
+	unsigned hooks;		/* bit per enum hook_stage some plugin uses */
+	struct config_option *options;	/* declared by plugins, owned */
+	size_t noptions, capoptions;
+	struct pstate **states;	/* one per worker, made on first use */
+	unsigned nstates;
+	size_t memory_limit;	/* bytes a call may allocate */
+	uint64_t instruction_limit;	/* VM instructions a call may run */
+	bool trusted;		/* plugins_trusted: the full standard library */
+	bool loading;		/* state 0 is loading: registrations are recorded */
+	bool autofiles;		/* in the autofiles stage: weft.add_page allowed */
+	int errors;
+};
+
+/* One worker's Lua state. */
+struct pstate {
+	lua_State *L;
+	struct plugins *pl;
+	unsigned worker;
+	size_t used;		/* bytes allocated by the state */
+	size_t limit;		/* while in a call: the most it may hold */
+	bool limited;
+	uint64_t count;		/* instructions run by the current call */
+	struct ctx *ctx;	/* the page the current call works for */
+	unsigned line;		/* the directive's line, for messages */
+	const char *what;	/* the directive or hook running, for messages */
+	size_t loading;		/* the plugin being run at load time */
+	struct strmap specs;	/* compiled PageSpecs by text */
+};
+
+/* The state that owns L. */
+struct pstate *pstate_of(lua_State *L);
+
+/* Registers the weft table and the userdata types in L (luaapi.c). */
+void luaapi_open(lua_State *L);
+
+/* Pushes a page object for p (nil for NULL). */
+struct page;
+void luaapi_push_page(lua_State *L, struct page *p);
+/* Pushes the template vars proxy for v, valid until luaapi_close_vars. */
+struct tvars;
+void luaapi_push_vars(lua_State *L, struct tvars *v);
+void luaapi_close_vars(lua_State *L, int idx);
+struct tmpl;
+void luaapi_push_tmpl(lua_State *L, const struct tmpl *t, const char *name);
+
+/* Calls the function below its nargs arguments on the stack with the limits
+ * of a call, on behalf of c (what names it in messages). On an error, it is
+ * reported and -1 returned with the message left in err (when not NULL);
+ * on success nresults are left on the stack. */
+struct buf;
+int pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
+		const char *what, struct buf *err);
+
+/* The registry tables of a state: weft.directives, weft.hooks[stage]... */
+#define REG_DIRECTIVES "weft.directives"
+#define REG_HOOKS "weft.hooks"
+#define REG_HTMLIZE "weft.htmlize"
+#define REG_MODULES "weft.modules"
+
+#endif

@@ -1,0 +1,846 @@
+/* plugin.c — the Lua plugin host: which plugins a site enables, one
+ * sandboxed state per worker, and every call into Lua through one
+ * protected call with limits. */
+#include "plugin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "diag.h"
+#include "directive.h"
+#include "embed.h"
+#include "luahost.h"
+#include "pagespec.h"
+#include "path.h"
+#include "tmpl.h"
+#include "xalloc.h"
+
+enum { HOOK_EVERY = 1000 };	/* instructions between checks of the limit */
+
+/* ikiwiki's default plugins, as weft has them. */
+static const char *const default_plugins[] = {
+	"mdwn", "link", "inline", "meta", "htmlscrubber", "conditional",
+	"recentchanges", "parentlinks", "templatebody", NULL,
+};
+
+/* Bundles ikiwiki's setup files name, and what they stand for. */
+static const char *const goodstuff[] = {
+	"brokenlinks", "img", "map", "more", "orphans", "pagecount", "pagestats",
+	"progress", "shortcut", "smiley", "tag", "table", "template", "toc",
+	"toggle", "repolist", NULL,
+};
+
+/* Plugins whose work the C core does. */
+static const char *const core_plugins[] = {
+	"mdwn", "link", "html", "htmlscrubber", "parentlinks", "goodstuff", NULL,
+};
+
+/* ikiwiki plugins that only serve its CGI, its wrappers or a service weft
+ * does not run: enabling one is a note, not an error. */
+static const char *const cgi_plugins[] = {
+	"404", "aggregate", "anonok", "attachment", "blogspam", "editdiff",
+	"editpage", "editinfo", "edittemplate", "emailauth", "getsource",
+	"google", "httpauth", "lockedit", "moderatedcomments", "notifyemail",
+	"openid", "opendiscussion", "passwordauth", "pinger", "pingee",
+	"poll", "recentchangesdiff", "remove", "rename", "search", "signinedit",
+	"websetup", "xapian", "git", "mercurial", "svn", "bzr", "cvs", "darcs",
+	"monotone", "tla", "norcs", "underlay", "theme", "favicon", "goto",
+	"mirrorlist", "repolist", "userlist", NULL,
+};
+
+static bool
+in_list(const char *const *list, const char *name)
+{
+	for (; *list; list++)
+		if (strcmp(*list, name) == 0)
+			return true;
+	return false;
+}
+
+struct pstate *
+pstate_of(lua_State *L)
+{
+	void *ud;
+
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+/* The allocator of a state: counts what it holds and refuses, during a
+ * call, to grow beyond the call's limit. */
+static void *
+lalloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct pstate *ps = ud;
+	size_t old = ptr ? osize : 0;
+	void *p;
+
+	if (nsize == 0) {
+		free(ptr);
+		ps->used -= old;
+		return NULL;
+	}
+	if (ps->limited && nsize > old && ps->used + (nsize - old) > ps->limit)
+		return NULL;
+	if (!(p = realloc(ptr, nsize)))
+		return NULL;
+	ps->used = ps->used - old + nsize;
+	return p;
+}
+
+static void
+count_hook(lua_State *L, lua_Debug *ar)
+{
+	struct pstate *ps = pstate_of(L);
+
+	ps->count += HOOK_EVERY;
+	if (!ps->limited || ps->count <= ps->pl->instruction_limit)
+		return;
+	/* The hook's own level is the running function: name its line. */
+	if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+		lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);
+	else
+		lua_pushliteral(L, "");
+	lua_pushfstring(L, "%sinstruction limit exceeded (%I instructions): an endless loop?",
+			lua_tostring(L, -1), (lua_Integer)ps->pl->instruction_limit);
+	lua_error(L);
+}
+
+static int
+message_handler(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+
+	if (!msg)
+		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+static const char *
+page_file(const struct ctx *c)
+{
+	if (!c || !c->page)
+		return NULL;
+	return c->page->src ? c->page->src : c->page->name;
+}
+
+int
+pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
+	    const char *what, struct buf *err)
+{
+	lua_State *L = ps->L;
+	int base = lua_gettop(L) - nargs, rc;
+	struct ctx *saved_ctx = ps->ctx;
+	const char *saved_what = ps->what;
+	bool outer = !ps->limited;
+	size_t nl;
+	const char *msg;
+	lua_Debug ar;
+	char where[256] = "";
+
+	/* Where the function called is defined: for errors that carry no
+	 * position of their own (memory exhausted). */
+	lua_pushvalue(L, base);
+	if (lua_getinfo(L, ">S", &ar) && ar.source[0] == '@')
+		snprintf(where, sizeof(where), "%s:%d: ", ar.source + 1, ar.linedefined);
+	lua_pushcfunction(L, message_handler);
+	lua_insert(L, base);
+	ps->ctx = c;
+	ps->what = what;
+	if (outer) {
+		ps->count = 0;
+		ps->limit = ps->used + ps->pl->memory_limit;
+		ps->limited = true;
+	}
+	rc = lua_pcall(L, nargs, nresults, base);
+	if (outer)
+		ps->limited = false;
+	ps->ctx = saved_ctx;
+	ps->what = saved_what;
+	lua_remove(L, base);
+	if (rc == LUA_OK)
+		return 0;
+	msg = lua_tostring(L, -1);
+	if (!msg)
+		msg = "(no message)";
+	if (rc == LUA_ERRMEM)
+		msg = "memory limit exceeded: the plugin allocates without end?";
+	nl = strcspn(msg, "\n");
+	if (c && c->page)
+		c->page->failed = true;
+	diag_error(ps->pl->b->diag, page_file(c), c && c->page ? ps->line : 0,
+		   "%s: %s%.*s", what, rc == LUA_ERRMEM ? where : "", (int)nl, msg);
+	if (msg[nl])
+		diag_debug(ps->pl->b->diag, "%s", msg);
+	if (err) {
+		buf_reset(err);
+		if (rc == LUA_ERRMEM)
+			buf_puts(err, where);
+		buf_put(err, msg, nl);
+	}
+	lua_pop(L, 1);
+	return -1;
+}
+
+/* The sandbox: base (without the functions that reach files or load
+ * bytecode), string, table, math and utf8. */
+static int
+safe_load(lua_State *L)
+{
+	size_t len;
+	const char *s = luaL_checklstring(L, 1, &len);
+	const char *name = luaL_optstring(L, 2, "=(load)");
+
+	if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+		lua_pushnil(L);
+		lua_insert(L, -2);
+		return 2;
+	}
+	if (!lua_isnoneornil(L, 4)) {
+		lua_pushvalue(L, 4);
+		if (!lua_setupvalue(L, -2, 1))
+			lua_pop(L, 1);
+	}
+	return 1;
+}
+
+static void
+open_sandbox(lua_State *L, bool trusted)
+{
+	static const luaL_Reg libs[] = {
+		{ LUA_GNAME, luaopen_base }, { LUA_STRLIBNAME, luaopen_string },
+		{ LUA_TABLIBNAME, luaopen_table }, { LUA_MATHLIBNAME, luaopen_math },
+		{ LUA_UTF8LIBNAME, luaopen_utf8 }, { NULL, NULL },
+	};
+	static const char *const removed[] = {
+		"dofile", "loadfile", "collectgarbage", "print", NULL,
+	};
+	const luaL_Reg *lib;
+	size_t i;
+
+	if (trusted) {
+		luaL_openlibs(L);
+		return;
+	}
+	for (lib = libs; lib->func; lib++) {
+		luaL_requiref(L, lib->name, lib->func, 1);
+		lua_pop(L, 1);
+	}
+	for (i = 0; removed[i]; i++) {
+		lua_pushnil(L);
+		lua_setglobal(L, removed[i]);
+	}
+	lua_pushcfunction(L, safe_load);
+	lua_setglobal(L, "load");
+}
+
+/* Runs plugin pl->list[i] in ps: its chunk gets an environment of its own
+ * that reads through to the shared globals, and what it returns is kept as
+ * its module (weft.plugin(name)). */
+static int
+run_plugin(struct pstate *ps, size_t i)
+{
+	struct plugin *p = &ps->pl->list[i];
+
+	if (p->failed)
+		return 0;
+	ps->loading = i;
+	lua_State *L = ps->L;
+	struct buf chunk = BUF_INIT;
+	int rc;
+
+	buf_printf(&chunk, "@%s", p->chunk);
+	if (luaL_loadbufferx(L, p->text, p->len, chunk.data, "t") != LUA_OK) {
+		diag_error(ps->pl->b->diag, NULL, 0, "%s", lua_tostring(L, -1));
+		lua_pop(L, 1);
+		buf_release(&chunk);
+		return -1;
+	}
+	buf_release(&chunk);
+	lua_newtable(L);			/* the plugin's environment */
+	lua_newtable(L);
+	lua_pushglobaltable(L);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
+	lua_setupvalue(L, -2, 1);
+	lua_pushstring(L, p->name);		/* ... = the plugin's name */
+	rc = pstate_call(ps, 1, 1, NULL, p->chunk, NULL);
+	if (rc < 0)
+		return -1;
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_MODULES);
+	lua_insert(L, -2);
+	lua_setfield(L, -2, p->name);
+	lua_pop(L, 1);
+	return 0;
+}
+
+static struct pstate *
+state_new(struct plugins *pl, unsigned worker)
+{
+	struct pstate *ps = xcalloc(1, sizeof(*ps));
+	size_t i;
+
+	ps->pl = pl;
+	ps->worker = worker;
+	strmap_init(&ps->specs);
+	ps->L = lua_newstate(lalloc, ps);
+	if (!ps->L) {
+		fprintf(stderr, "weft: cannot create a Lua state\n");
+		abort();
+	}
+	lua_sethook(ps->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+	open_sandbox(ps->L, pl->trusted);
+	lua_newtable(ps->L);
+	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_DIRECTIVES);
+	lua_newtable(ps->L);
+	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_HOOKS);
+	lua_newtable(ps->L);
+	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_HTMLIZE);
+	lua_newtable(ps->L);
+	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_MODULES);
+	luaapi_open(ps->L);
+	for (i = 0; i < pl->n; i++) {
+		if (run_plugin(ps, i) < 0 && worker == 0) {
+			pl->errors++;
+			pl->list[i].failed = true;
+		}
+	}
+	return ps;
+}
+
+static void
+pagespec_free_void(void *p)
+{
+	pagespec_free(p);
+}
+
+static void
+state_free(struct pstate *ps)
+{
+	if (!ps)
+		return;
+	lua_close(ps->L);
+	strmap_release(&ps->specs, pagespec_free_void);
+	free(ps);
+}
+
+/* The state of worker w, made on its first use; each worker only ever
+ * touches its own slot. */
+static struct pstate *
+state_for(struct plugins *pl, unsigned w)
+{
+	if (w >= pl->nstates)
+		w = 0;
+	if (!pl->states[w])
+		pl->states[w] = state_new(pl, w);
+	return pl->states[w];
+}
+
+/* Reads a plugin's source: the site's copy first, then the binary's. */
+static bool
+find_plugin(struct plugins *pl, const char *name, struct plugin *out)
+{
+	char *dir = config_path(&pl->b->cfg, "plugindir");
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	const struct embedded_file *f;
+	bool found = false;
+	if (dir) {
+		buf_printf(&path, "%s/%s.lua", dir, name);
+		if (buf_read_file(&text, path.data) == 0) {
+			found = true;
+			buf_reset(&path);
+			buf_printf(&path, "%s/%s.lua", pl->b->cfg.dir &&
+				   strncmp(dir, pl->b->cfg.dir, strlen(pl->b->cfg.dir)) == 0 &&
+				   dir[strlen(pl->b->cfg.dir)] == '/' ?
+				   dir + strlen(pl->b->cfg.dir) + 1 : dir, name);
+		}
+	}
+	if (!found) {
+		buf_reset(&path);
+		buf_printf(&path, "plugins/%s.lua", name);
+		if ((f = embed_find(path.data))) {
+			buf_put(&text, f->data, f->len);
+			buf_reset(&path);
+			buf_printf(&path, "(built in) plugins/%s.lua", name);
+			found = true;
+		}
+	}
+	if (found) {
+		out->name = xstrdup(name);
+		out->chunk = buf_detach(&path, NULL);
+		out->text = buf_detach(&text, &out->len);
+	}
+	free(dir);
+	buf_release(&path);
+	buf_release(&text);
+	return found;
+}
+
+static void
+enable(struct plugins *pl, const char *name, struct strmap *disabled)
+{
+	struct diag *d = pl->b->diag;
+	struct plugin p = { 0 };
+	struct buf key = BUF_INIT;
+
+	if (strmap_gets(&pl->enabled, name) || strmap_gets(disabled, name))
+		return;
+	if (strcmp(name, "goodstuff") == 0) {
+		const char *const *g;
+
+		strmap_put(&pl->enabled, name, strlen(name), pl);
+		for (g = goodstuff; *g; g++)
+			enable(pl, *g, disabled);
+		return;
+	}
+	if (find_plugin(pl, name, &p)) {
+		strmap_put(&pl->enabled, name, strlen(name), pl);
+		pl->list = xgrow(pl->list, &pl->cap, pl->n + 1, sizeof(*pl->list));
+		pl->list[pl->n++] = p;
+		return;
+	}
+	if (in_list(core_plugins, name)) {
+		strmap_put(&pl->enabled, name, strlen(name), pl);
+		return;
+	}
+	buf_printf(&key, "plugin:%s", name);
+	if (in_list(cgi_plugins, name))
+		diag_once(d, key.data, DIAG_NOTE, pl->b->cfg.file, config_line(&pl->b->cfg, "add_plugins"),
+			  "plugin %s is not needed by a static build; ignored", name);
+	else
+		diag_once(d, key.data, DIAG_NOTE, pl->b->cfg.file, config_line(&pl->b->cfg, "add_plugins"),
+			  "plugin %s: weft has no such plugin; its directives will show an error", name);
+	buf_release(&key);
+}
+
+static void
+choose(struct plugins *pl)
+{
+	struct strmap disabled = STRMAP_INIT;
+	const char **items;
+	size_t i, n;
+
+	n = config_list(&pl->b->cfg, "disable_plugins", &items);
+	for (i = 0; i < n; i++)
+		strmap_put(&disabled, items[i], strlen(items[i]), pl);
+	free(items);
+	for (i = 0; default_plugins[i]; i++)
+		enable(pl, default_plugins[i], &disabled);
+	n = config_list(&pl->b->cfg, "add_plugins", &items);
+	for (i = 0; i < n; i++)
+		enable(pl, items[i], &disabled);
+	free(items);
+	strmap_release(&disabled, NULL);
+}
+
+int
+plugins_load(struct plugins **out, struct build *b)
+{
+	struct plugins *pl = xcalloc(1, sizeof(*pl));
+
+	pl->b = b;
+	strmap_init(&pl->enabled);
+	strmap_init(&pl->directives);
+	strmap_init(&pl->htmlize);
+	pthread_mutex_init(&pl->lock, NULL);
+	pl->trusted = config_bool(&b->cfg, "plugins_trusted");
+	pl->memory_limit = (size_t)config_int(&b->cfg, "plugin_memory_limit") << 20;
+	pl->instruction_limit = (uint64_t)config_int(&b->cfg, "plugin_instruction_limit") * 1000000u;
+	if (!pl->memory_limit)
+		pl->memory_limit = (size_t)256 << 20;
+	if (!pl->instruction_limit)
+		pl->instruction_limit = 100000000u;
+	choose(pl);
+	pl->nstates = b->nthreads ? b->nthreads : 1;
+	pl->states = xcalloc(pl->nstates, sizeof(*pl->states));
+	pl->loading = true;
+	pl->states[0] = state_new(pl, 0);
+	pl->loading = false;
+	config_declare(&b->cfg, pl->options, pl->noptions);
+	*out = pl;
+	return pl->errors;
+}
+
+static void
+free_dirent(void *p)
+{
+	struct dirent_info *d = p;
+
+	free(d->via);
+	free(d);
+}
+
+void
+plugins_free(struct plugins *pl)
+{
+	size_t i;
+
+	if (!pl)
+		return;
+	for (i = 0; i < pl->nstates; i++)
+		state_free(pl->states[i]);
+	free(pl->states);
+	for (i = 0; i < pl->n; i++) {
+		free(pl->list[i].name);
+		free(pl->list[i].chunk);
+		free(pl->list[i].text);
+	}
+	free(pl->list);
+	for (i = 0; i < pl->noptions; i++) {
+		free((char *)pl->options[i].name);
+		free((char *)pl->options[i].def);
+		free((char *)pl->options[i].help);
+	}
+	free(pl->options);
+	strmap_release(&pl->enabled, NULL);
+	strmap_release(&pl->directives, free_dirent);
+	strmap_release(&pl->htmlize, NULL);
+	pthread_mutex_destroy(&pl->lock);
+	free(pl);
+}
+
+bool
+plugin_enabled(const struct plugins *pl, const char *name)
+{
+	return pl && strmap_gets(&pl->enabled, name) != NULL;
+}
+
+static struct dirent_info *
+lookup_directive(struct plugins *pl, const char *name, size_t len)
+{
+	struct dirent_info *d;
+
+	pthread_mutex_lock(&pl->lock);
+	d = strmap_get(&pl->directives, name, len);
+	pthread_mutex_unlock(&pl->lock);
+	return d;
+}
+
+bool
+plugin_has_directive(struct plugins *pl, const char *name, size_t len, bool *scan)
+{
+	struct dirent_info *d = lookup_directive(pl, name, len);
+
+	if (d && scan)
+		*scan = d->scan;
+	return d != NULL;
+}
+
+/* Pushes the parameters of a directive: params[i] = {key=, value=} in
+ * order, and params[key] = value for the first of each key (a bare value
+ * as its own key, with "", as ikiwiki passes it). */
+static void
+push_params(lua_State *L, const struct dtok *tok)
+{
+	size_t i;
+
+	lua_createtable(L, (int)tok->nparams, (int)tok->nparams);
+	for (i = 0; i < tok->nparams; i++) {
+		const struct dparam *p = &tok->params[i];
+
+		lua_createtable(L, 0, 2);
+		if (p->key) {
+			lua_pushlstring(L, p->key, p->keylen);
+			lua_setfield(L, -2, "key");
+		}
+		lua_pushlstring(L, p->val, p->vallen);
+		lua_setfield(L, -2, "value");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+		if (p->key)
+			lua_pushlstring(L, p->key, p->keylen);
+		else
+			lua_pushlstring(L, p->val, p->vallen);
+		if (lua_rawget(L, -2) == LUA_TNIL) {
+			lua_pop(L, 1);
+			if (p->key) {
+				lua_pushlstring(L, p->key, p->keylen);
+				lua_pushlstring(L, p->val, p->vallen);
+			} else {
+				lua_pushlstring(L, p->val, p->vallen);
+				lua_pushliteral(L, "");
+			}
+			lua_rawset(L, -3);
+		} else {
+			lua_pop(L, 1);
+		}
+	}
+}
+
+/* Appends the string result at the top of the stack to out; a result that
+ * is neither a string, a number nor nil is an error naming the plugin. */
+static int
+take_result(lua_State *L, struct buf *out, struct plugins *pl, size_t plugin,
+	    struct ctx *c, const char *what, struct buf *err)
+{
+	struct pstate *ps = pstate_of(L);
+	int t = lua_type(L, -1);
+	size_t len;
+	const char *s;
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+		if (c && c->page)
+			c->page->failed = true;
+		buf_reset(err);
+		buf_printf(err, "%s returned a %s, not a string", what, lua_typename(L, t));
+		diag_error(pl->b->diag, page_file(c), ps->line, "%s: %s: %s", what,
+			   plugin < pl->n ? pl->list[plugin].chunk : "a plugin", err->data);
+		lua_pop(L, 1);
+		return -1;
+	}
+	s = lua_tolstring(L, -1, &len);
+	if (out)
+		buf_put(out, s, len);
+	lua_pop(L, 1);
+	return 0;
+}
+
+int
+plugin_directive(struct buf *out, struct buf *err, struct ctx *c,
+		 const struct dtok *tok)
+{
+	struct plugins *pl = c->b->plugins;
+	struct dirent_info *d = lookup_directive(pl, tok->name, tok->namelen);
+	struct pstate *ps = state_for(pl, c->worker);
+	lua_State *L = ps->L;
+	char name[128];
+	unsigned saved_line = ps->line;
+	int rc;
+
+	snprintf(name, sizeof(name), "%.*s", (int)tok->namelen, tok->name);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_DIRECTIVES);
+	lua_getfield(L, -1, d && d->via ? d->via : name);
+	lua_remove(L, -2);
+	if (!lua_isfunction(L, -1)) {
+		lua_pop(L, 1);
+		buf_printf(err, "directive %s has no handler", name);
+		c->page->failed = true;
+		return diag_error(c->b->diag, page_file(c), tok->line, "%s", err->data);
+	}
+	push_params(L, tok);
+	luaapi_push_page(L, c->page);
+	luaapi_push_page(L, c->dest);
+	lua_pushboolean(L, c->scan);
+	lua_pushstring(L, name);
+	ps->line = tok->line;
+	rc = pstate_call(ps, 5, 1, c, name, err);
+	if (rc == 0)
+		rc = take_result(L, out, pl, d ? d->plugin : (size_t)-1, c, name, err);
+	ps->line = saved_line;
+	return rc;
+}
+
+/* Pushes the registry list of hooks of a stage; returns its length. */
+static lua_Integer
+push_hooks(lua_State *L, enum hook_stage stage)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_HOOKS);
+	lua_rawgeti(L, -1, stage + 1);
+	lua_remove(L, -2);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+	}
+	return (lua_Integer)lua_rawlen(L, -1);
+}
+
+static const char *const stage_names[HOOK_COUNT] = {
+	"scan", "filter", "sanitize", "pagetemplate", "format", "autofiles", "done",
+};
+
+/* Runs each hook of stage with the page arguments; with text set, each
+ * takes and may replace the text (its last argument). */
+static int
+run_text_hooks(struct ctx *c, enum hook_stage stage, bool with_dest,
+	       struct buf *text)
+{
+	struct plugins *pl = c->b->plugins;
+	struct pstate *ps;
+	lua_State *L;
+	lua_Integer i, n;
+	struct buf err = BUF_INIT;
+	int rc = 0;
+
+	if (!pl || !(pl->hooks & (1u << stage)))
+		return 0;
+	ps = state_for(pl, c->worker);
+	L = ps->L;
+	n = push_hooks(L, stage);
+	for (i = 1; i <= n && rc == 0; i++) {
+		int nargs = 1;
+
+		lua_rawgeti(L, -1, i);
+		luaapi_push_page(L, c->page);
+		if (with_dest) {
+			luaapi_push_page(L, c->dest);
+			nargs++;
+		}
+		lua_pushlstring(L, text->data, text->len);
+		nargs++;
+		if (pstate_call(ps, nargs, 1, c, stage_names[stage], &err) < 0) {
+			rc = -1;
+		} else if (lua_type(L, -1) != LUA_TNIL && stage != HOOK_SCAN) {
+			struct buf out = BUF_INIT;
+
+			rc = take_result(L, &out, pl, (size_t)-1, c, stage_names[stage], &err);
+			if (rc == 0) {
+				buf_reset(text);
+				buf_put(text, out.data, out.len);
+			}
+			buf_release(&out);
+		} else {
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+	buf_release(&err);
+	return rc;
+}
+
+int
+plugin_scan(struct ctx *c)
+{
+	struct buf text = BUF_INIT;
+	int rc;
+
+	if (!c->b->plugins || !(c->b->plugins->hooks & (1u << HOOK_SCAN)))
+		return 0;
+	buf_put(&text, c->page->text + c->page->body, c->page->len - c->page->body);
+	rc = run_text_hooks(c, HOOK_SCAN, false, &text);
+	buf_release(&text);
+	return rc;
+}
+
+int
+plugin_filter(struct ctx *c, struct buf *text)
+{
+	return run_text_hooks(c, HOOK_FILTER, true, text);
+}
+
+int
+plugin_sanitize(struct ctx *c, struct buf *html)
+{
+	return run_text_hooks(c, HOOK_SANITIZE, true, html);
+}
+
+int
+plugin_format(struct ctx *c, struct buf *html)
+{
+	return run_text_hooks(c, HOOK_FORMAT, false, html);
+}
+
+bool
+plugin_has_htmlize(struct plugins *pl, const char *type)
+{
+	return pl && strmap_gets(&pl->htmlize, type) != NULL;
+}
+
+int
+plugin_htmlize(struct ctx *c, const char *type, struct buf *text)
+{
+	struct pstate *ps = state_for(c->b->plugins, c->worker);
+	lua_State *L = ps->L;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	int rc;
+
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_HTMLIZE);
+	lua_getfield(L, -1, type);
+	lua_remove(L, -2);
+	luaapi_push_page(L, c->page);
+	lua_pushlstring(L, text->data, text->len);
+	rc = pstate_call(ps, 2, 1, c, type, &err);
+	if (rc == 0)
+		rc = take_result(L, &out, c->b->plugins, (size_t)-1, c, type, &err);
+	if (rc == 0) {
+		buf_reset(text);
+		buf_put(text, out.data, out.len);
+	}
+	buf_release(&out);
+	buf_release(&err);
+	return rc;
+}
+
+int
+plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
+		    struct tvars *v)
+{
+	struct plugins *pl = c->b->plugins;
+	struct pstate *ps;
+	lua_State *L;
+	lua_Integer i, n;
+	int rc = 0, vars;
+
+	if (!pl || !(pl->hooks & (1u << HOOK_PAGETEMPLATE)))
+		return 0;
+	ps = state_for(pl, c->worker);
+	L = ps->L;
+	n = push_hooks(L, HOOK_PAGETEMPLATE);
+	luaapi_push_vars(L, v);
+	vars = lua_gettop(L);
+	luaapi_push_tmpl(L, t, name);
+	for (i = 1; i <= n && rc == 0; i++) {
+		lua_rawgeti(L, vars - 1, i);
+		luaapi_push_page(L, c->page);
+		luaapi_push_page(L, c->dest);
+		lua_pushvalue(L, vars);
+		lua_pushvalue(L, vars + 1);
+		rc = pstate_call(ps, 4, 0, c, "pagetemplate", NULL);
+	}
+	luaapi_close_vars(L, vars);
+	lua_pop(L, 3);
+	return rc;
+}
+
+/* Runs the hooks of a single-threaded stage in the first state. */
+static int
+run_global_hooks(struct build *b, enum hook_stage stage)
+{
+	struct plugins *pl = b->plugins;
+	struct pstate *ps;
+	lua_State *L;
+	lua_Integer i, n;
+	int rc = 0;
+
+	if (!pl || !(pl->hooks & (1u << stage)))
+		return 0;
+	ps = state_for(pl, 0);
+	L = ps->L;
+	n = push_hooks(L, stage);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		if (pstate_call(ps, 0, 0, NULL, stage_names[stage], NULL) < 0)
+			rc = -1;
+	}
+	lua_pop(L, 1);
+	return rc;
+}
+
+int
+plugin_autofiles(struct build *b)
+{
+	size_t before = b->site.pages.n;
+	int rc;
+
+	if (!b->plugins)
+		return 0;
+	b->plugins->autofiles = true;
+	rc = run_global_hooks(b, HOOK_AUTOFILES);
+	b->plugins->autofiles = false;
+	return rc < 0 ? -1 : (int)(b->site.pages.n - before);
+}
+
+int
+plugin_done(struct build *b)
+{
+	return run_global_hooks(b, HOOK_DONE);
+}
