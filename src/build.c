@@ -172,6 +172,16 @@ setup_site(struct build *b)
 	s->indexpages = config_bool(&b->cfg, "indexpages");
 	b->wikiname = config_str(&b->cfg, "wikiname");
 	b->url = config_str(&b->cfg, "url");
+	if (b->url && *b->url) {
+		/* ikiwiki would write "http://x//feed" for "http://x/". */
+		size_t n = strlen(b->url);
+
+		while (n > 1 && b->url[n - 1] == '/')
+			n--;
+		b->url = b->trimmed_url = xstrndup(b->url, n);
+	} else {
+		b->url = NULL;
+	}
 	b->timeformat = config_str(&b->cfg, "timeformat");
 	b->htmlext = config_str(&b->cfg, "htmlext");
 	b->html5 = config_bool(&b->cfg, "html5");
@@ -453,6 +463,7 @@ release(struct build *b)
 	site_release(&b->site);
 	config_release(&b->cfg);
 	free(b->configured_destdir);
+	free(b->trimmed_url);
 	vcs_times_free(b->times);
 	plugins_free(b->plugins);
 	if (b->clocale)

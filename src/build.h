@@ -38,6 +38,7 @@ struct build {
 	locale_t clocale;	/* dates are formatted in the C locale */
 	unsigned nthreads;
 	char *configured_destdir;	/* the destdir option, before -d */
+	char *trimmed_url;	/* owns url */
 
 	/* Options read once. */
 	const char *wikiname;

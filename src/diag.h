@@ -49,7 +49,8 @@ void diag_info(struct diag *d, const char *fmt, ...)
 void diag_debug(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void diag_report(struct diag *d, enum diag_level level, const char *file,
-		 unsigned line, const char *fmt, va_list ap);
+		 unsigned line, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 /* Reports at level unless key was already reported through diag_once;
  * returns true when it reported. For "one note per unknown plugin". */
 bool diag_once(struct diag *d, const char *key, enum diag_level level,

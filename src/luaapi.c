@@ -971,7 +971,8 @@ struct vars_ud {
 };
 
 struct tmpl_ud {
-	const struct tmpl *t;	/* owned by the theme's cache, lives as long as the build */
+	const struct tmpl *t;	/* the theme's (lives as long as the build), or owned */
+	bool owned;		/* made by weft.template_from: freed with the object */
 	char name[64];
 };
 
@@ -1072,8 +1073,42 @@ luaapi_push_tmpl(lua_State *L, const struct tmpl *t, const char *name)
 	struct tmpl_ud *u = lua_newuserdatauv(L, sizeof(*u), 0);
 
 	u->t = t;
+	u->owned = false;
 	snprintf(u->name, sizeof(u->name), "%s", name);
 	luaL_setmetatable(L, TMPL_MT);
+}
+
+static int
+tmpl_gc(lua_State *L)
+{
+	struct tmpl_ud *u = luaL_checkudata(L, 1, TMPL_MT);
+
+	if (u->owned)
+		tmpl_free((struct tmpl *)u->t);
+	u->t = NULL;
+	return 0;
+}
+
+/* weft.template_from(text, name): a template from text (a wiki page's,
+ * say), compiled as untrusted: TMPL_INCLUDE is refused. nil and a message
+ * when it does not compile; the errors are reported with name's lines. */
+static int
+l_template_from(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	const char *name = luaL_checkstring(L, 2);
+	struct tmpl *t = tmpl_compile(name, text, len, TMPL_NO_INCLUDES, NULL, NULL,
+				      build_of(L)->diag);
+
+	if (!t) {
+		lua_pushnil(L);
+		lua_pushfstring(L, "template %s does not compile", name);
+		return 2;
+	}
+	luaapi_push_tmpl(L, t, name);
+	((struct tmpl_ud *)lua_touserdata(L, -1))->owned = true;
+	return 1;
 }
 
 /* weft.template(name): the template, or nil and a message. */
@@ -1107,6 +1142,9 @@ tmpl_fill_l(lua_State *L)
 {
 	struct tmpl_ud *u = luaL_checkudata(L, 1, TMPL_MT);
 	struct ctx *c = current(L), sub;
+
+	if (!u->t)
+		return luaL_error(L, "template used after it was freed");
 	struct tvars *v = tvars_new();
 	struct buf out = BUF_INIT;
 	struct page *p = opt_page(L, 3), *d = opt_page(L, 4);
@@ -1456,6 +1494,7 @@ luaapi_open(lua_State *L)
 		{ "url", l_url }, { "absurl", l_absurl }, { "link", l_link },
 		{ "content", l_content }, { "preprocess", l_preprocess },
 		{ "htmlize", l_htmlize_text }, { "template", l_template },
+		{ "template_from", l_template_from },
 		{ "write", l_write }, { "add_page", l_add_page },
 		{ "config", l_config }, { "enabled", l_enabled }, { "plugin", l_plugin },
 		{ "strftime", l_strftime }, { "displaytime", l_displaytime },
@@ -1476,7 +1515,9 @@ luaapi_open(lua_State *L)
 	static const luaL_Reg vars_mt[] = {
 		{ "__index", vars_index }, { "__newindex", vars_newindex }, { NULL, NULL },
 	};
-	static const luaL_Reg tmpl_mt[] = { { "__index", tmpl_index }, { NULL, NULL } };
+	static const luaL_Reg tmpl_mt[] = {
+		{ "__index", tmpl_index }, { "__gc", tmpl_gc }, { NULL, NULL },
+	};
 
 	luaL_newmetatable(L, PAGE_MT);
 	luaL_setfuncs(L, page_mt, 0);

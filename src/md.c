@@ -192,7 +192,8 @@ md_code_spans(struct spans *out, const char *text, size_t len)
 	cmark_iter_free(it);
 	cmark_node_free(doc);
 	free(l.start);
-	qsort(found.v, found.n, sizeof(*found.v), span_cmp);
+	if (found.n)
+		qsort(found.v, found.n, sizeof(*found.v), span_cmp);
 	for (i = 0; i < found.n; i++)
 		push(out, found.v[i].start, found.v[i].end);
 	spans_release(&found);

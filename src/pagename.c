@@ -38,9 +38,14 @@ pagetitle(struct buf *out, const char *name, size_t len, bool unescaped)
 			cp = cp * 10 + (uint32_t)(name[j++] - '0');
 		if (i + 1 < len && name[i + 1] == '_' && j > i + 2 &&
 		    j + 1 < len && name[j] == '_' && name[j + 1] == '_' &&
-		    cp > 0 && cp <= 0x10FFFF) {
+		    cp <= 0x10FFFF) {
 			if (!unescaped) {
-				buf_printf(out, "&#%u;", (unsigned)cp);
+				/* ikiwiki copies the digits as written. */
+				buf_puts(out, "&#");
+				buf_put(out, name + i + 2, j - i - 2);
+				buf_putc(out, ';');
+			} else if (cp == 0) {
+				/* No NUL in a title. */
 			} else if (cp < 0x80) {
 				buf_putc(out, (int)cp);
 			} else if (cp < 0x800) {

@@ -146,7 +146,8 @@ site_sort(struct site *s)
 {
 	size_t i;
 
-	qsort(s->pages.v, s->pages.n, sizeof(*s->pages.v), page_cmp);
+	if (s->pages.n)
+		qsort(s->pages.v, s->pages.n, sizeof(*s->pages.v), page_cmp);
 	strmap_release(&s->bylcname, NULL);
 	for (i = 0; i < s->pages.n; i++) {
 		struct page *p = s->pages.v[i];
@@ -194,7 +195,8 @@ site_bestlink(const struct site *s, const char *from, const char *link, size_t l
 	size_t cwd;
 
 	if (len && link[0] == '/') {
-		link++, len--;
+		while (len && link[0] == '/')
+			link++, len--;
 		from = "";
 	}
 	while (len && link[len - 1] == '/')

@@ -285,7 +285,8 @@ theme_static(struct theme *t, struct vec *out)
 		}
 	}
 	buf_release(&prefix);
-	qsort(out->v + start, out->n - start, sizeof(*out->v), str_cmp);
+	if (out->n > start)
+		qsort(out->v + start, out->n - start, sizeof(*out->v), str_cmp);
 }
 
 static int

@@ -26,6 +26,7 @@ main(void)
 	CHECK(pagetitle(&b_, "what__63__", 10, true), "what?", "pagetitle unescaped");
 	CHECK(pagetitle(&b_, "caf__233__", 10, true), "caf\xc3\xa9", "pagetitle unescaped UTF-8");
 	CHECK(pagetitle(&b_, "a__b", 4, false), "a  b", "a double underscore without digits");
+	CHECK(pagetitle(&b_, "x__063__", 8, false), "x&#063;", "the digits are kept as written, as ikiwiki does");
 
 	CHECK(linkpage(&b_, "Foo Bar?", 8), "Foo_Bar__63__", "linkpage");
 	CHECK(linkpage(&b_, "a_b", 3), "a_b", "linkpage keeps underscore");

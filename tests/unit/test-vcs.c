@@ -22,6 +22,10 @@
 	"-c init.defaultBranch=main -c commit.gpgsign=false "
 
 /* Runs a shell command; its exit status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void capture(struct buf *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static int
 sh(const char *fmt, ...)
 {
