@@ -257,13 +257,24 @@ struct range {
 };
 
 static void
+read_range(size_t i, unsigned w, void *arg)
+{
+	struct range *r = arg;
+	struct page *p = r->b->site.pages.v[r->from + i];
+
+	(void)w;
+	if (p->kind != SRC_FILE)
+		render_read(r->b, p);
+}
+
+static void
 scan_range(size_t i, unsigned w, void *arg)
 {
 	struct range *r = arg;
 	struct page *p = r->b->site.pages.v[r->from + i];
 	struct ctx c = { r->b, w, p, p, 0, NULL, false };
 
-	if (p->kind != SRC_FILE)
+	if (p->kind != SRC_FILE && p->text)
 		render_scan(&c);
 }
 
@@ -297,6 +308,7 @@ scan_all(struct build *b)
 	for (round = 0; round < 4; round++) {
 		to = b->site.pages.n;
 		diag_hold(b->diag);
+		pool_run(b->nthreads, to - from, read_range, &(struct range){ b, from });
 		pool_run(b->nthreads, to - from, scan_range, &(struct range){ b, from });
 		diag_flush(b->diag);
 		added = plugin_autofiles(b);

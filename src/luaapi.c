@@ -442,16 +442,27 @@ page_add_link_l(lua_State *L)
 	return 0;
 }
 
-/* The page's source body: its text after any front matter. */
+/* The page's source body: its text after any front matter. A plain file's
+ * bytes are read from the site each time. */
 static int
 page_text(lua_State *L)
 {
 	struct page *p = check_page(L, 1);
+	struct buf path = BUF_INIT, data = BUF_INIT;
 
-	if (!p->text)
-		lua_pushnil(L);
-	else
+	if (p->text) {
 		lua_pushlstring(L, p->text + p->body, p->len - p->body);
+	} else if (p->kind == SRC_FILE && p->src) {
+		path_join(&path, build_of(L)->site.srcdir, p->src);
+		if (buf_read_file(&data, path.data) == 0)
+			lua_pushlstring(L, data.data, data.len);
+		else
+			lua_pushnil(L);
+		buf_release(&path);
+		buf_release(&data);
+	} else {
+		lua_pushnil(L);
+	}
 	return 1;
 }
 
@@ -624,6 +635,18 @@ opt_string(lua_State *L, int opts, const char *key)
 		v = lua_tostring(L, -1);
 		lua_pop(L, 1);
 	}
+	return v;
+}
+
+/* Whether opts.key is given and false. */
+static bool
+opt_is_false(lua_State *L, int opts, const char *key)
+{
+	bool v;
+
+	lua_getfield(L, opts, key);
+	v = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+	lua_pop(L, 1);
 	return v;
 }
 
@@ -812,8 +835,9 @@ l_absurl(lua_State *L)
 	return 1;
 }
 
-/* weft.link(target [, {text=, anchor=, from=}]): ikiwiki's htmllink from
- * the current page to target, shown on the page being written. */
+/* weft.link(target [, {text=, anchor=, from=, noimageinline=}]): ikiwiki's
+ * htmllink from the current page to target, shown on the page being
+ * written; text is HTML, used as it is. */
 static int
 l_link(lua_State *L)
 {
@@ -844,7 +868,7 @@ l_link(lua_State *L)
 		linkpage(&target, t, len);
 	}
 	preprocess_htmllink(&out, &tmp, target.data, target.len, text, text ? strlen(text) : 0,
-			    anchor, anchor ? strlen(anchor) : 0);
+			    anchor, anchor ? strlen(anchor) : 0, opt_bool(L, opts, "noimageinline"));
 	lua_pushlstring(L, out.data, out.len);
 	buf_release(&target);
 	buf_release(&out);
@@ -881,9 +905,9 @@ l_content(lua_State *L)
 	return 1;
 }
 
-/* weft.preprocess(text [, {page=, markdown=}]): expands directives and
- * links in text as part of the current page. In the scan pass it records
- * and returns "". */
+/* weft.preprocess(text [, {page=, markdown=, links=}]): expands directives
+ * and (unless links is false) links in text as part of the current page.
+ * In the scan pass it records and returns "". */
 static int
 l_preprocess(lua_State *L)
 {
@@ -915,7 +939,8 @@ l_preprocess(lua_State *L)
 		lua_pop(L, 1);
 	}
 	rc = preprocess(&out, &sub, text, len, pstate_of(L)->line ? pstate_of(L)->line : 1,
-			markdown);
+			(markdown ? PP_MARKDOWN : 0) |
+			(opts && opt_is_false(L, opts, "links") ? PP_NOLINKS : 0));
 	if (rc < 0) {
 		buf_release(&out);
 		return luaL_error(L, "preprocessing loop detected");
@@ -1135,23 +1160,37 @@ l_template(lua_State *L)
 	return 1;
 }
 
-/* tmpl:fill(vars [, page [, dest]]): the pagetemplate hooks run for page
- * (default: the current one) first, as ikiwiki runs them on every fill. */
+/* tmpl:fill(vars [, page [, dest]]) or tmpl:fill(vars, {page=, dest=,
+ * hooks=}): the pagetemplate hooks run for page (default: the current one)
+ * first, as ikiwiki runs them when it fills a page's or an item's template;
+ * hooks = false leaves them out (the template directive's fills). */
 static int
 tmpl_fill_l(lua_State *L)
 {
 	struct tmpl_ud *u = luaL_checkudata(L, 1, TMPL_MT);
 	struct ctx *c = current(L), sub;
+	struct tvars *v;
+	struct buf out = BUF_INIT;
+	struct page *p, *d;
+	bool hooks = true;
 
 	if (!u->t)
 		return luaL_error(L, "template used after it was freed");
-	struct tvars *v = tvars_new();
-	struct buf out = BUF_INIT;
-	struct page *p = opt_page(L, 3), *d = opt_page(L, 4);
-
+	if (lua_istable(L, 3)) {
+		lua_getfield(L, 3, "page");
+		p = opt_page(L, -1);
+		lua_getfield(L, 3, "dest");
+		d = opt_page(L, -1);
+		hooks = !opt_is_false(L, 3, "hooks");
+		lua_pop(L, 2);
+	} else {
+		p = opt_page(L, 3);
+		d = opt_page(L, 4);
+	}
+	v = tvars_new();
 	if (lua_istable(L, 2))
 		fill_vars(L, v, 2, 0);
-	if (c) {
+	if (c && hooks) {
 		sub = *c;
 		if (p)
 			sub.page = p;

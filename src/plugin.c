@@ -131,6 +131,26 @@ page_file(const struct ctx *c)
 	return c->page->src ? c->page->src : c->page->name;
 }
 
+/* The length of a leading "chunk:line: " in msg[0, n), 0 when none. The
+ * chunk may hold spaces ("(built in) plugins/x.lua") but no ": ". */
+static size_t
+position_len(const char *msg, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i + 1 < n; i++) {
+		if (msg[i] == ':' && msg[i + 1] == ' ')
+			return 0;
+		if (msg[i] != ':')
+			continue;
+		for (j = i + 1; j < n && msg[j] >= '0' && msg[j] <= '9'; j++)
+			;
+		if (j > i + 1 && j + 1 < n && msg[j] == ':' && msg[j + 1] == ' ')
+			return j + 2;
+	}
+	return 0;
+}
+
 int
 pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 	    const char *what, struct buf *err)
@@ -173,17 +193,23 @@ pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 	if (rc == LUA_ERRMEM)
 		msg = "memory limit exceeded: the plugin allocates without end?";
 	nl = strcspn(msg, "\n");
-	if (c && c->page)
-		c->page->failed = true;
-	diag_error(ps->pl->b->diag, page_file(c), c && c->page ? ps->line : 0,
-		   "%s: %s%.*s", what, rc == LUA_ERRMEM ? where : "", (int)nl, msg);
-	if (msg[nl])
-		diag_debug(ps->pl->b->diag, "%s", msg);
+	if (c && c->scan) {
+		/* As ikiwiki: the scan pass keeps quiet; the render pass runs
+		 * the same directive again and reports. */
+		diag_debug(ps->pl->b->diag, "%s: %s (in the scan pass)", what, msg);
+	} else {
+		if (c && c->page)
+			c->page->failed = true;
+		diag_error(ps->pl->b->diag, page_file(c), c && c->page ? ps->line : 0,
+			   "%s: %s%.*s", what, rc == LUA_ERRMEM ? where : "", (int)nl, msg);
+		if (msg[nl])
+			diag_debug(ps->pl->b->diag, "%s", msg);
+	}
 	if (err) {
+		/* The page's marker shows the message without the plugin's
+		 * position, as ikiwiki's does; the report above has it. */
 		buf_reset(err);
-		if (rc == LUA_ERRMEM)
-			buf_puts(err, where);
-		buf_put(err, msg, nl);
+		buf_put(err, msg + position_len(msg, nl), nl - position_len(msg, nl));
 	}
 	lua_pop(L, 1);
 	return -1;

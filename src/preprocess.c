@@ -1,6 +1,7 @@
 /* preprocess.c — directives, wiki links and escapes expanded in one pass. */
 #include "preprocess.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,10 +20,27 @@ void
 preprocess_error_marker(struct buf *out, const char *name, size_t namelen,
 			const char *msg)
 {
+	const unsigned char *m = (const unsigned char *)msg;
+
 	buf_puts(out, "[[!");
 	buf_put(out, name, namelen);
 	buf_puts(out, " <span class=\"error\">Error: ");
-	buf_put_html(out, msg, strlen(msg));
+	/* As ikiwiki: ASCII punctuation as entities too, so the message is not
+	 * read as Markdown; letters and UTF-8 stay. */
+	for (; *m; m++) {
+		if (*m >= 0x80 || isalnum(*m) || strchr("-+_,./:;= '", *m))
+			buf_putc(out, *m);
+		else if (*m == '&')
+			buf_puts(out, "&amp;");
+		else if (*m == '<')
+			buf_puts(out, "&lt;");
+		else if (*m == '>')
+			buf_puts(out, "&gt;");
+		else if (*m == '"')
+			buf_puts(out, "&quot;");
+		else
+			buf_printf(out, "&#%d;", *m);
+	}
 	buf_puts(out, "</span>]]");
 }
 
@@ -86,14 +104,14 @@ image(const char *name, size_t n)
 void
 preprocess_htmllink(struct buf *out, struct ctx *c, const char *target,
 		    size_t targetlen, const char *text, size_t textlen,
-		    const char *anchor, size_t anchorlen)
+		    const char *anchor, size_t anchorlen, bool noimage)
 {
 	struct site *s = &c->b->site;
 	struct page *to = site_bestlink(s, c->page->name, target, targetlen);
 	struct buf title = BUF_INIT, href = BUF_INIT;
 
 	if (text) {
-		pagetitle(&title, text, textlen, false);
+		buf_put(&title, text, textlen);
 	} else {
 		while (targetlen && target[targetlen - 1] == '/')
 			targetlen--;
@@ -109,7 +127,7 @@ preprocess_htmllink(struct buf *out, struct ctx *c, const char *target,
 		buf_printf(out, "<span class=\"createlink\">%s</span>", title.data);
 	} else {
 		url_relative(&href, c->dest->url ? c->dest->url : "", to->url);
-		if (image(to->name, strlen(to->name))) {
+		if (!noimage && image(to->name, strlen(to->name))) {
 			buf_printf(out, "<img src=\"%s\" alt=\"%s\" />", href.data, title.data);
 		} else {
 			buf_printf(out, "<a href=\"%s", href.data);
@@ -137,19 +155,29 @@ link(struct buf *out, struct ctx *c, const struct dtok *tok)
 	linkpage(&target, tok->target, tok->targetlen);
 	if (c->scan)
 		page_add_link(c->page, target.data, target.len, NULL, tok->line);
-	else
-		preprocess_htmllink(out, c, target.data, target.len, tok->text,
-				    tok->textlen, tok->anchor, tok->anchorlen);
+	else if (tok->text) {
+		struct buf text = BUF_INIT;
+
+		pagetitle(&text, tok->text, tok->textlen, false);
+		preprocess_htmllink(out, c, target.data, target.len, text.data,
+				    text.len, tok->anchor, tok->anchorlen, false);
+		buf_release(&text);
+	} else {
+		preprocess_htmllink(out, c, target.data, target.len, NULL, 0,
+				    tok->anchor, tok->anchorlen, false);
+	}
 	buf_release(&target);
 }
 
+enum { PP_NODIRECTIVES = 1 << 8 };	/* internal: a directive's output */
+
 static int expand(struct buf *out, struct ctx *c, const char *text, size_t len,
-		  unsigned first_line, bool markdown, bool directives);
+		  unsigned first_line, unsigned flags);
 
 /* In the scan pass, the links inside a directive's parameters count, as
  * they do for ikiwiki, which finds links in the raw source. */
 static void
-scan_params(struct ctx *c, const struct dtok *tok, bool markdown)
+scan_params(struct ctx *c, const struct dtok *tok, unsigned flags)
 {
 	size_t i;
 
@@ -157,12 +185,12 @@ scan_params(struct ctx *c, const struct dtok *tok, bool markdown)
 		const struct dparam *p = &tok->params[i];
 
 		if (memmem(p->val, p->vallen, "[[", 2))
-			expand(NULL, c, p->val, p->vallen, p->line, markdown, true);
+			expand(NULL, c, p->val, p->vallen, p->line, flags);
 	}
 }
 
 static void
-directive(struct buf *out, struct ctx *c, const struct dtok *tok, bool markdown)
+directive(struct buf *out, struct ctx *c, const struct dtok *tok, unsigned flags)
 {
 	struct plugins *pl = c->b->plugins;
 	const char *file = c->page->src ? c->page->src : c->page->name;
@@ -171,7 +199,7 @@ directive(struct buf *out, struct ctx *c, const struct dtok *tok, bool markdown)
 	bool known = pl && plugin_has_directive(pl, tok->name, tok->namelen, &scan_hook);
 
 	if (c->scan) {
-		scan_params(c, tok, markdown);
+		scan_params(c, tok, flags);
 		if (known && scan_hook)
 			plugin_directive(NULL, &err, c, tok);
 		goto out;
@@ -191,31 +219,85 @@ directive(struct buf *out, struct ctx *c, const struct dtok *tok, bool markdown)
 		goto out;
 	}
 	/* A directive's output is linkified but not preprocessed again. */
-	expand(out, c, result.data, result.len, tok->line, markdown, false);
+	if (flags & PP_NOLINKS)
+		buf_put(out, result.data, result.len);
+	else
+		expand(out, c, result.data, result.len, tok->line, flags | PP_NODIRECTIVES);
 out:
 	buf_release(&result);
 	buf_release(&err);
 }
 
+/* Copies code (a span or block) with only its escapes undone: pages
+ * written for ikiwiki escape "\\[[" even in code, which ikiwiki would
+ * otherwise expand, and expect to see "[[". */
+static void
+copy_code(struct buf *out, const char *text, size_t len)
+{
+	struct dscan *s;
+	struct dtok tok;
+
+	if (!memmem(text, len, "\\[[", 3)) {
+		buf_put(out, text, len);
+		return;
+	}
+	s = dscan_new(text, len, 1, NULL, true, true);
+	while (dscan_next(s, &tok)) {
+		if (tok.type == DTOK_ESCAPE)
+			buf_put(out, tok.lit, tok.litlen);
+		else
+			buf_put(out, text + tok.start, tok.end - tok.start);
+	}
+	dscan_free(s);
+}
+
+/* Copies text[start, end), a text token, passing its code through
+ * copy_code. */
+static void
+copy_text(struct buf *out, const char *text, size_t start, size_t end,
+	  const struct spans *code, size_t *next)
+{
+	while (*next < code->n && code->v[*next].end <= start)
+		(*next)++;
+	while (start < end) {
+		size_t cs = *next < code->n ? code->v[*next].start : end;
+		size_t ce;
+
+		if (cs >= end) {
+			buf_put(out, text + start, end - start);
+			return;
+		}
+		if (cs > start)
+			buf_put(out, text + start, cs - start);
+		ce = code->v[*next].end < end ? code->v[*next].end : end;
+		copy_code(out, text + (cs > start ? cs : start), ce - (cs > start ? cs : start));
+		start = ce;
+		if (code->v[*next].end <= end)
+			(*next)++;
+	}
+}
+
 static int
 expand(struct buf *out, struct ctx *c, const char *text, size_t len,
-       unsigned first_line, bool markdown, bool directives)
+       unsigned first_line, unsigned flags)
 {
 	struct spans code = { 0 };
 	struct dscan *s;
 	struct dtok tok;
 	const char *file = c->page->src ? c->page->src : c->page->name;
+	size_t next = 0;
 
-	if (markdown)
+	if (flags & PP_MARKDOWN)
 		md_code_spans(&code, text, len);
-	s = dscan_new(text, len, first_line, &code, directives, true);
+	s = dscan_new(text, len, first_line, &code, !(flags & PP_NODIRECTIVES),
+		      !(flags & PP_NOLINKS));
 	while (dscan_next(s, &tok)) {
 		switch (tok.type) {
 		case DTOK_TEXT:
 			if (tok.problem && !c->scan)
 				diag_warning(c->b->diag, file, tok.line, "%s", tok.problem);
 			if (out)
-				buf_put(out, text + tok.start, tok.end - tok.start);
+				copy_text(out, text, tok.start, tok.end, &code, &next);
 			break;
 		case DTOK_ESCAPE:
 			if (out)
@@ -225,7 +307,7 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
 			link(out, c, &tok);
 			break;
 		case DTOK_DIRECTIVE:
-			directive(out, c, &tok, markdown);
+			directive(out, c, &tok, flags & ~PP_NODIRECTIVES);
 			break;
 		}
 	}
@@ -236,7 +318,7 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
 
 int
 preprocess(struct buf *out, struct ctx *c, const char *text, size_t len,
-	   unsigned first_line, bool markdown)
+	   unsigned first_line, unsigned flags)
 {
 	int rc;
 
@@ -247,7 +329,7 @@ preprocess(struct buf *out, struct ctx *c, const char *text, size_t len,
 				  MAX_DEPTH);
 	}
 	c->depth++;
-	rc = expand(c->scan ? NULL : out, c, text, len, first_line, markdown, true);
+	rc = expand(c->scan ? NULL : out, c, text, len, first_line, flags);
 	c->depth--;
 	return rc;
 }

@@ -11,11 +11,17 @@
 struct ctx;
 struct page;
 
+enum {
+	PP_MARKDOWN = 1 << 0,	/* the text is Markdown: leave its code alone */
+	PP_NOLINKS = 1 << 1,	/* expand directives only; links stay as written */
+};
+
 /*
  * Expands text (lines numbered from first_line) of c->page for c->dest:
  * each directive is replaced by what its plugin returns (then linkified),
  * each wiki link by its HTML, each escape by its literal; code spans and
- * blocks are copied untouched when markdown is set. In the scan pass
+ * blocks are copied untouched with PP_MARKDOWN (but for "\\[[" escapes,
+ * whose backslash goes, as ikiwiki's pages expect). In the scan pass
  * (c->scan) links are recorded on c->page instead, scan-time directives
  * run, and out receives nothing. Problems are reported with the page's
  * file and line; a failing directive leaves ikiwiki's error marker and
@@ -23,15 +29,16 @@ struct page;
  * that expand their parameters runs too deep (a loop).
  */
 int preprocess(struct buf *out, struct ctx *c, const char *text, size_t len,
-	       unsigned first_line, bool markdown);
+	       unsigned first_line, unsigned flags);
 
 /* Appends ikiwiki's htmllink(): a link from c->page, shown on c->dest, to
- * target (a linkpage()'d name), with text (NULL: the target's title) and
- * anchor (NULL: none). A missing target is a createlink span; the page
- * itself a selflink span; an image is an <img>. */
+ * target (a linkpage()'d name), with text as HTML (NULL: the title of the
+ * target's last part) and anchor (NULL: none). A missing target is a
+ * createlink span; the page itself a selflink span; an image is an <img>
+ * unless noimage. */
 void preprocess_htmllink(struct buf *out, struct ctx *c, const char *target,
 			 size_t targetlen, const char *text, size_t textlen,
-			 const char *anchor, size_t anchorlen);
+			 const char *anchor, size_t anchorlen, bool noimage);
 
 /* Appends ikiwiki's directive error marker: [[!name <span class="error">Error:
  * msg</span>]] with msg escaped. */

@@ -71,13 +71,13 @@ param(struct dparam *p, const char *key, const char *val)
 /* Front matter maps onto meta fields; "tags" (a list or one string) onto
  * tags, as if written [[!meta key="value"]] and [[!tag ...]]. */
 static void
-apply_frontmatter(struct ctx *c, const struct yaml_doc *fm)
+apply_frontmatter(struct ctx *c, const cJSON *fm)
 {
 	const cJSON *e, *t;
 
-	if (!cJSON_IsObject(fm->root))
+	if (!cJSON_IsObject(fm))
 		return;
-	cJSON_ArrayForEach(e, fm->root) {
+	cJSON_ArrayForEach(e, fm) {
 		struct dparam params[64];
 		size_t n = 0;
 
@@ -97,27 +97,44 @@ apply_frontmatter(struct ctx *c, const struct yaml_doc *fm)
 }
 
 int
-render_scan(struct ctx *c)
+render_read(struct build *b, struct page *p)
 {
-	struct page *p = c->page;
 	struct yaml_doc fm = { 0 };
-	int rc;
+	int rc = 0;
 
-	if (p->src && !p->text && scan_read(&c->b->site, p, c->b->diag) < 0) {
+	if (p->src && !p->text && scan_read(&b->site, p, b->diag) < 0) {
 		p->failed = true;
 		return -1;
 	}
 	p->body = 0;
 	p->body_line = 1;
-	c->scan = true;
 	if (is_markdown(p)) {
 		rc = frontmatter_read(&fm, &p->body, &p->body_line, p->text, p->len,
-				      src_name(p), c->b->diag);
+				      src_name(p), b->diag);
 		if (rc < 0)
 			p->failed = true;
-		else if (rc > 0)
-			apply_frontmatter(c, &fm);
+		if (rc > 0) {
+			p->frontmatter = fm.root;
+			fm.root = NULL;
+		}
 		yaml_doc_release(&fm);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int
+render_scan(struct ctx *c)
+{
+	struct page *p = c->page;
+	int rc;
+
+	if (!p->text)
+		return -1;
+	c->scan = true;
+	if (p->frontmatter) {
+		apply_frontmatter(c, p->frontmatter);
+		cJSON_Delete(p->frontmatter);
+		p->frontmatter = NULL;
 	}
 	if (c->b->discussion) {
 		struct buf d = BUF_INIT;
@@ -130,7 +147,7 @@ render_scan(struct ctx *c)
 		buf_release(&d);
 	}
 	rc = preprocess(NULL, c, p->text + p->body, p->len - p->body, p->body_line,
-			is_markdown(p));
+			is_markdown(p) ? PP_MARKDOWN : 0);
 	if (plugin_scan(c) < 0)
 		rc = -1;
 	c->scan = false;
@@ -152,7 +169,7 @@ render_content(struct buf *out, struct ctx *c)
 	buf_put(&filtered, text, len);
 	rc = plugin_filter(c, &filtered);
 	if (preprocess(&expanded, c, filtered.data, filtered.len, p->body_line,
-		       is_markdown(p)) < 0)
+		       is_markdown(p) ? PP_MARKDOWN : 0) < 0)
 		rc = -1;
 	if (is_markdown(p)) {
 		md_render(&html, expanded.data, expanded.len, MD_UNSAFE);
@@ -344,7 +361,7 @@ page_vars(struct tvars *v, struct ctx *c)
 		buf_reset(&t);
 		if (disc) {
 			preprocess_htmllink(&t, c, path_base(disc->name),
-					    strlen(path_base(disc->name)), NULL, 0, NULL, 0);
+					    strlen(path_base(disc->name)), NULL, 0, NULL, 0, true);
 			tvars_set(v, "discussionlink", t.data);
 			tvars_set(v, "have_actions", "1");
 			buf_reset(&t);
@@ -369,6 +386,8 @@ render_page(struct ctx *c)
 	if (render_content(&content, c) < 0)
 		p->failed = true;
 	if (!(tm = theme_template(&b->theme, "page.tmpl"))) {
+		diag_once(b->diag, "no page.tmpl", DIAG_ERROR, NULL, 0,
+			  "page.tmpl: no usable template (the site's templates/, its theme, weft's)");
 		p->failed = true;
 		output_keep(&b->out, p->dest, src_name(p));
 		goto out;

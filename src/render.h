@@ -5,11 +5,17 @@
 
 #include "buf.h"
 
+struct build;
 struct ctx;
+struct page;
 
-/* The scan pass over c->page: reads its source, takes its front matter,
- * records its links and runs the scan-time directives. 0, or -1 after
- * reporting (the page is then marked failed). */
+/* Reads p's source and finds its front matter. Every source is read before
+ * any is scanned, so a plugin scanning one page may read another's text.
+ * 0, or -1 after reporting (the page is then marked failed). */
+int render_read(struct build *b, struct page *p);
+
+/* The scan pass over c->page (read already): applies its front matter,
+ * records its links and runs the scan-time directives and hooks. */
 int render_scan(struct ctx *c);
 
 /* c->page's content as HTML, for c->dest: filter, preprocess (directives

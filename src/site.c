@@ -53,6 +53,7 @@ page_free(struct page *p)
 		free(p->links[i].target);
 	free(p->links);
 	cJSON_Delete(p->state);
+	cJSON_Delete(p->frontmatter);
 	vec_release(&p->backlinks);
 	free(p->name);
 	free(p->lcname);

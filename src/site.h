@@ -54,6 +54,7 @@ struct page {
 	size_t len;
 	size_t body;
 	unsigned body_line;
+	struct cJSON *frontmatter;	/* its front matter, between read and scan */
 
 	/* What the scan found. */
 	struct link *links;

@@ -185,9 +185,9 @@ compile(struct theme *t, const char *name)
 	struct buf text = BUF_INIT, file = BUF_INIT;
 	struct tmpl *tm = NULL;
 
-	if (theme_template_text(t, name, &text, &file) < 0)
-		diag_error(t->diag, NULL, 0, "template \"%s\" not found", name);
-	else
+	/* Not found is the caller's to report: plugins may look templates up
+	 * to see whether a site has one. */
+	if (theme_template_text(t, name, &text, &file) == 0)
 		tm = tmpl_compile(file.data, text.data, text.len, 0,
 				  load_include, t, t->diag);
 	buf_release(&text);

@@ -32,8 +32,9 @@ void theme_init(struct theme *t, const struct config *cfg, const char *srcdir,
 void theme_release(struct theme *t);
 
 /* The compiled template name ("page.tmpl"), compiled on first use and
- * cached; thread-safe. NULL when no place has it or it does not compile
- * (reported once, on first use). */
+ * cached; thread-safe. NULL when no place has it (not reported: that is
+ * the caller's to say) or it does not compile (reported once, with its
+ * file and line). */
 const struct tmpl *theme_template(struct theme *t, const char *name);
 
 /* Reads the template text name the way theme_template finds it; fills file
