@@ -1,0 +1,122 @@
+-- pagestats: [[!pagestats pages="..." among="..." style=cloud|list|table
+-- limit=N show=FIELD class=...]], ikiwiki's pagestats plugin (pagestats.pm):
+-- how many pages link to each matching page (only the pages matching among,
+-- when given), as a tag cloud (classes smallestPC smallPC normalPC bigPC
+-- biggestPC), a list or a table. Same HTML as pagestats.pm; a numeric show
+-- is the old spelling of limit.
+
+local CLASSES = { "smallestPC", "smallPC", "normalPC", "bigPC", "biggestPC" }
+local IMAGE = { png = true, gif = true, jpg = true, jpeg = true, svg = true }
+
+-- ikiwiki's htmllink(from, dest, link, {linktext, noimageinline}).
+local function htmllink(from, dest, link, text, noimageinline)
+	link = link:gsub("/$", "")
+	local to = weft.bestlink(from, link)
+	text = text or weft.pagetitle(weft.basename(link))
+	if to and to == dest then
+		return '<span class="selflink">' .. text .. '</span>'
+	end
+	if not to or not to.url then
+		return '<span class="createlink">' .. text .. '</span>'
+	end
+	local href = weft.url(to, dest)
+	local ext = href:match("%.(%w+)$")
+	if not noimageinline and ext and IMAGE[ext:lower()] then
+		return '<img src="' .. href .. '" alt="' .. text .. '" />'
+	end
+	return '<a href="' .. href .. '">' .. text .. '</a>'
+end
+
+-- The link text: the meta field show names, when the page has it.
+local function linktext(page, show)
+	if not show then return nil end
+	local v = weft.page(page):meta(show)
+	if v == nil or type(v) == "table" then return nil end
+	return tostring(v)
+end
+
+-- Backlink counts of the pages matching spec, and the largest.
+local function count(spec, among)
+	local counts, max = {}, 0
+	for _, p in ipairs(weft.pages(spec, { deptype = "presence" })) do
+		local n = 0
+		for _, b in ipairs(p.backlinks) do
+			if not among or weft.match(b, among) then n = n + 1 end
+		end
+		counts[p.name] = n
+		if n > max then max = n end
+	end
+	-- Counts change when links change: on the among pages, or anywhere.
+	weft.depends(among or "*", "links")
+	return counts, max
+end
+
+-- Names by count, largest first, then by name.
+local function by_count(counts)
+	local names = {}
+	for name in pairs(counts) do names[#names + 1] = name end
+	table.sort(names, function(a, b)
+		if counts[a] ~= counts[b] then return counts[a] > counts[b] end
+		return a < b
+	end)
+	return names
+end
+
+local function keep_first(counts, limit)
+	local kept = {}
+	for i, name in ipairs(by_count(counts)) do
+		if i > limit then break end
+		kept[name] = counts[name]
+	end
+	return kept
+end
+
+local function table_style(page, dest, counts, class, show)
+	local rows = {}
+	for _, name in ipairs(by_count(counts)) do
+		rows[#rows + 1] = "<tr><td>" .. htmllink(page, dest, name, linktext(name, show), true) ..
+			"</td><td>" .. counts[name] .. "</td></tr>"
+	end
+	return "<table class='" .. (class or "pageStats") .. "'>\n" ..
+		table.concat(rows, "\n") .. "\n</table>\n"
+end
+
+local function cloud_style(page, dest, counts, max, style, class, show)
+	local out = {}
+	if style == "list" then
+		out[1] = "<ul class='" .. (class or "list") .. "'>\n"
+	else
+		out[1] = "<div class='" .. (class or "pagecloud") .. "'>\n"
+	end
+	local names = {}
+	for name in pairs(counts) do names[#names + 1] = name end
+	table.sort(names)
+	for _, name in ipairs(names) do
+		local n = counts[name]
+		if n > 0 then
+			local class_of = CLASSES[n * #CLASSES // (max + 1) + 1]
+			local item = '<span class="' .. class_of .. '">' ..
+				htmllink(page, dest, name, linktext(name, show)) .. "</span>\n"
+			if style == "list" then item = "<li>" .. item .. "</li>" end
+			out[#out + 1] = item
+		end
+	end
+	out[#out + 1] = style == "list" and "</ul>\n" or "</div>\n"
+	return table.concat(out)
+end
+
+weft.directive("pagestats", function(args, page, dest)
+	local style = args.style
+	if not style or style == "" or style == "0" then style = "cloud" end
+	local limit, show = args.limit, args.show
+	if show and show:find("^%d+$") then limit, show = show, nil end
+	local counts, max = count(args.pages or "*", args.among)
+	if limit then
+		counts = keep_first(counts, tonumber(limit:match("^%s*(%d+)")) or 0)
+	end
+	if style == "table" then
+		return table_style(page, dest, counts, args.class, show)
+	end
+	-- Any other style is a cloud, as in ikiwiki (a misspelling included).
+	return cloud_style(page, dest, counts, max, style, args.class, show)
+end)

@@ -1,0 +1,212 @@
+-- tag: [[!tag a b]] and [[!taglink a]] / [[!taglink text|a]], ikiwiki's tag
+-- plugin (tag.pm). A tag is a link of type "tag" to tagpage(name), which is
+-- "/tagbase/name" when tagbase is set; the PageSpec tagged() (in C) matches
+-- those links. Fills the TAGS loop (LINK) and, in feeds, CATEGORIES
+-- (CATEGORY), and makes the missing tag pages from autotag.tmpl.
+-- Returns {tags = function(page)}: the page's tag names, sorted, as feeds
+-- show them.
+--
+-- Differences from ikiwiki:
+-- * Tag pages are made for the build (weft.add_page), never written to the
+--   source or committed: tag_autocreate_commit has no effect. A tag page
+--   that was deleted comes back (ikiwiki remembers not to remake it).
+-- * A tag page's ctime is that of the newest page with the tag (ikiwiki's
+--   is when it wrote the file), so builds are reproducible.
+-- * [[!taglink a b]] shows and records every tag, in the order written
+--   (ikiwiki returns after the first, taken in Perl's hash order).
+-- * Tags differing only in case share one tag page, the first made (ikiwiki
+--   on a case-sensitive file system makes one for each).
+
+weft.option{ name = "tagbase", type = "string",
+             help = "parent page tags are located under" }
+-- "any": unset means "yes when tagbase is set", which a bool cannot say.
+weft.option{ name = "tag_autocreate", type = "any",
+             help = "autocreate new tag pages? (unset: when tagbase is set)" }
+weft.option{ name = "tag_autocreate_commit", type = "bool", default = true,
+             help = "commit autocreated tag pages (no effect: weft never commits)" }
+
+local function tagbase()
+	return weft.config("tagbase")
+end
+
+-- weft's reading of a boolean setup value (1/yes/true/on).
+local function truth(v)
+	if type(v) == "boolean" then return v end
+	if type(v) == "number" then return v ~= 0 end
+	if type(v) ~= "string" then return false end
+	v = v:lower()
+	if v == "yes" or v == "true" or v == "on" then return true end
+	return (tonumber(v) or 0) ~= 0
+end
+
+local function autocreate()
+	local v = weft.config("tag_autocreate")
+	if v == nil or v == "" then return (tagbase() or "") ~= "" end
+	return truth(v)
+end
+
+-- tag.pm taglink(): the link a tag makes.
+local function taglink(tag)
+	local base = tagbase()
+	if tag:sub(1, 1) ~= "/" and base then
+		tag = ("/" .. base .. "/" .. tag):gsub("//+", "/")
+	end
+	return tag
+end
+
+-- The tag a tag link stands for: tagbase removed.
+local function tag_of(link)
+	local base = tagbase()
+	if base then
+		local prefix = "/" .. base .. "/"
+		if link:sub(1, #prefix) == prefix then return link:sub(#prefix + 1) end
+		return link
+	end
+	return (link:gsub("^%.?/", ""))
+end
+
+-- tag.pm tagname(): a tag link as people read it.
+local function tagname(link)
+	return weft.pagetitle(tag_of(link), true)
+end
+
+local IMAGE = { png = true, gif = true, jpg = true, jpeg = true, svg = true }
+
+-- ikiwiki's htmllink(from, dest, link, opts) with the rel attribute.
+local function htmllink(from, dest, link, o)
+	link = link:gsub("/$", "")
+	local to = weft.bestlink(from, link)
+	local text = o.text or weft.pagetitle(weft.basename(link))
+	if to and to == dest then
+		return '<span class="selflink">' .. text .. '</span>'
+	end
+	if not to or not to.url then
+		return '<span class="createlink">' .. text .. '</span>'
+	end
+	local href = weft.url(to, dest)
+	local ext = href:match("%.(%w+)$")
+	if ext and IMAGE[ext:lower()] then
+		return '<img src="' .. href .. '" alt="' .. text .. '" />'
+	end
+	local rel = o.rel and (' rel="' .. o.rel .. '"') or ""
+	return '<a href="' .. href .. '"' .. rel .. '>' .. text .. '</a>'
+end
+
+-- The tags a directive names: each parameter's key, or the bare word.
+local function names(args)
+	local list = {}
+	for _, p in ipairs(args) do
+		local name = p.key or p.value
+		if name ~= "page" and name ~= "destpage" and name ~= "preview" then
+			list[#list + 1] = name
+		end
+	end
+	return list
+end
+
+weft.directive("tag", function(args, page, dest, scan)
+	if scan then
+		for _, name in ipairs(names(args)) do
+			page:add_link(taglink(weft.linkpage(name)), "tag")
+		end
+	end
+	return ""
+end, { scan = true })
+
+weft.directive("taglink", function(args, page, dest, scan)
+	local out = {}
+	for _, name in ipairs(names(args)) do
+		local text, tag = name:match("^(.*)|(.*)$")
+		tag = weft.linkpage(tag or name)
+		if scan then
+			page:add_link(taglink(tag), "tag")
+		else
+			out[#out + 1] = htmllink(page, dest, taglink(tag),
+				{ text = text and weft.pagetitle(text) })
+		end
+	end
+	return table.concat(out, " ")
+end, { scan = true })
+
+-- The page's tag links, each once, sorted.
+local function tag_links(page)
+	local seen, list = {}, {}
+	for _, l in ipairs(page.links) do
+		if l.type == "tag" and not seen[l.target] then
+			seen[l.target] = true
+			list[#list + 1] = l.target
+		end
+	end
+	table.sort(list)
+	return list
+end
+
+-- HTML::Entities::encode_entities_numeric, for feed categories.
+local function encode_numeric(s)
+	return (s:gsub("[%z\1-\8\11\12\14-\31\"&'<>\127-\255][\128-\191]*", function(ch)
+		local ok, c = pcall(utf8.codepoint, ch)
+		return ("&#x%X;"):format(ok and c or ch:byte())
+	end))
+end
+
+weft.hook("pagetemplate", function(page, dest, vars, template)
+	local links = tag_links(page)
+	if #links == 0 then return end
+	if template:uses("tags") then
+		local rows = {}
+		for _, l in ipairs(links) do
+			rows[#rows + 1] = { link = htmllink(page, dest, l, { rel = "tag", text = tagname(l) }) }
+		end
+		vars.tags = rows
+	end
+	if template:uses("categories") then
+		local rows = {}
+		for _, l in ipairs(links) do
+			rows[#rows + 1] = { category = encode_numeric(tagname(l)) }
+		end
+		vars.categories = rows
+	end
+end)
+
+-- The tag page of a tag link (tag.pm gentag()), or nil when there is one
+-- (in any case: made names maps their lowercase forms).
+local function missing_tag_page(link, made)
+	local name = link:gsub("^%./", ""):gsub("^/+", "")
+	if name == "" or made[name:lower()] or weft.page(name) or
+	   weft.bestlink("", "/" .. name) then
+		return nil
+	end
+	made[name:lower()] = true
+	return name
+end
+
+-- Tag pages for the tags used that have none, from autotag.tmpl, dated as
+-- the newest page with the tag.
+weft.hook("autofiles", function()
+	if not autocreate() then return end
+	local newest, order = {}, {}
+	for _, p in ipairs(weft.pages("internal(*)")) do
+		for _, l in ipairs(tag_links(p)) do
+			if not newest[l] then order[#order + 1] = l end
+			if not newest[l] or p.ctime > newest[l] then newest[l] = p.ctime end
+		end
+	end
+	local template, made = nil, {}
+	for _, link in ipairs(order) do
+		local name = missing_tag_page(link, made)
+		if name then
+			template = template or assert(weft.template("autotag"))
+			local text = template:fill({ tagname = tagname(link), tag = tag_of(link) })
+			weft.add_page(name, text, { ctime = newest[link], mtime = newest[link] })
+		end
+	end
+end)
+
+return {
+	tags = function(page)
+		local list = {}
+		for _, l in ipairs(tag_links(page)) do list[#list + 1] = tagname(l) end
+		return list
+	end,
+	taglink = taglink,
+}

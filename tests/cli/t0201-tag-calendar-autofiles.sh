@@ -1,0 +1,54 @@
+#!/bin/sh
+# Tag pages and calendar archive pages are made only when their setup asks
+# for them, from the theme's templates, and never over a page the site has.
+. "$(dirname "$0")/lib.sh"
+
+post() {	# post NAME DATE TAGS...
+	name=$1 date=$2
+	shift 2
+	printf '[[!meta date="%s"]]\n[[!tag %s]]\nText.\n' "$date" "$*" >"posts/$name.mdwn"
+}
+
+site "$T/s"
+cd "$T/s" || exit 1
+printf 'add_plugins: [tag, calendar]\ntagbase: tags\narchivebase: archives\n' >>weft.yaml
+printf 'archive_pagespec: page(posts/*)\n' >>weft.yaml
+mkdir -p posts tags
+post one "2023-11-05 10:00" foo bar
+post two "2021-03-02 10:00" foo
+printf 'The bar tag, by hand.\n' >tags/bar.mdwn
+
+run "$WEFT" build
+check_status 0 "the site builds"
+check_no_grep 'unknown setup key' "$T/err" "the plugins declare their setup keys"
+check_file public/tags/foo/index.html "a tag page is made for a tag in use"
+check_grep 'tagged foo' public/tags/foo/index.html "it comes from autotag.tmpl"
+check_grep 'The bar tag, by hand.' public/tags/bar/index.html "a tag page the site has is kept"
+check_file public/archives/2023/index.html "a year archive is made"
+check_file public/archives/2023/11/index.html "a month archive is made"
+check_file public/archives/2022/index.html "calendar_fill_gaps: a year between is made"
+check_file public/archives/2021/12/index.html "calendar_fill_gaps: every month of a year"
+check_grep 'Archive: 2023-11' public/archives/2023/11/index.html "from calendarmonth.tmpl"
+check_grep 'class="month-calendar"' public/archives/2023/11/index.html "with the month's calendar"
+
+printf 'tag_autocreate: 0\ncalendar_fill_gaps: 0\n' >>weft.yaml
+rm -rf public .weft
+run "$WEFT" build
+check_status 0 "the site builds without gap pages"
+check_no_file public/tags/foo "tag_autocreate: 0 makes no tag page"
+check_file public/archives/2021/03/index.html "a month with a post still has its archive"
+check_no_file public/archives/2022 "without calendar_fill_gaps, no year between"
+check_no_file public/archives/2021/04 "without calendar_fill_gaps, no empty month"
+
+site "$T/bare"
+cd "$T/bare" || exit 1
+printf 'add_plugins: [tag, calendar]\n' >>weft.yaml
+mkdir -p posts
+post one "2023-11-05 10:00" foo
+run "$WEFT" build
+check_status 0 "a site without tagbase or archivebase builds"
+check_no_file public/foo "no tag page without tagbase"
+check_no_file public/archives "no archives without archivebase"
+check_grep '<span class="createlink">foo</span>' public/posts/one/index.html \
+	"the tag shows on the page, a link to a page to create"
+done_testing

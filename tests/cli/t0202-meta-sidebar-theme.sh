@@ -1,0 +1,33 @@
+#!/bin/sh
+# With the default theme, meta's fields and head tags, tags and the sidebar
+# land where page.tmpl shows them.
+. "$(dirname "$0")/lib.sh"
+
+site "$T/s"
+cd "$T/s" || exit 1
+printf 'add_plugins: [tag, sidebar]\ntagbase: tags\n' >>weft.yaml
+cat >index.mdwn <<'X'
+[[!meta title="""Fish & "chips" <3"""]]
+[[!meta author="Ann" authorurl="http://ann.example/"]]
+[[!meta stylesheet="extra"]]
+[[!meta license="CC-BY"]]
+[[!meta copyright="(c) Ann"]]
+[[!tag food]]
+Home.
+X
+printf 'p { }\n' >extra.css
+printf 'The *sidebar*.\n' >sidebar.mdwn
+
+run "$WEFT" build
+check_status 0 "the site builds"
+out=public/index.html
+check_grep '<title>Fish &#x26; &#x22;chips&#x22; &#x3C;3' "$out" "the meta title, escaped as ikiwiki does, in <title>"
+check_grep '<link href="./extra.css" rel="alternate stylesheet" title="extra" type="text/css" />' "$out" \
+	"the stylesheet's link is in the head"
+check_grep '<link rel="license" href="#pagelicense" />' "$out" "license's link is in the head"
+check_grep 'CC-BY' "$out" "the license is shown"
+check_grep '(c) Ann' "$out" "the copyright is shown"
+check_grep 'rel="tag">food</a>' "$out" "the tag is listed"
+check_grep 'The <em>sidebar</em>.' "$out" "the sidebar is shown"
+check_file public/tags/food/index.html "the tag page is made"
+done_testing
