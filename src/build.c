@@ -233,20 +233,31 @@ scan_sources(struct build *b)
 	return errors;
 }
 
+/* Page dates: from git history when the site is a repository, else from
+ * the files; file times later than SOURCE_DATE_EPOCH (when set) are
+ * clamped to it, the reproducible-builds convention, so a fresh checkout
+ * builds the same bytes. */
 static void
 apply_times(struct build *b)
 {
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t clamp = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : 0;
 	size_t i;
 
-	if (vcs_times_load(&b->times, b->site.srcdir, b->diag) < 0 || !b->times)
-		return;
+	if (vcs_times_load(&b->times, b->site.srcdir, b->diag) < 0)
+		b->times = NULL;
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
 		time_t c, m;
 
-		if (p->src && vcs_times_get(b->times, p->src, &c, &m)) {
+		if (b->times && p->src && vcs_times_get(b->times, p->src, &c, &m)) {
 			p->ctime = c;
 			p->mtime = m;
+		} else if (clamp) {
+			if (p->ctime > clamp)
+				p->ctime = clamp;
+			if (p->mtime > clamp)
+				p->mtime = clamp;
 		}
 	}
 }
@@ -548,4 +559,26 @@ void
 build_output(struct ctx *c, const char *path)
 {
 	(void)c, (void)path;
+}
+
+void
+build_help_options(FILE *out)
+{
+	struct build b;
+	struct diag d;
+
+	memset(&b, 0, sizeof(b));
+	diag_init(&d, stderr, -1);
+	b.diag = &d;
+	b.nthreads = 1;
+	b.opts.all_plugins = true;
+	config_init(&b.cfg);
+	config_load_none(&b.cfg, ".");
+	site_init(&b.site);
+	plugins_load(&b.plugins, &b);
+	config_help(out, &b.cfg);
+	plugins_free(b.plugins);
+	site_release(&b.site);
+	config_release(&b.cfg);
+	diag_release(&d);
 }

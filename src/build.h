@@ -4,6 +4,7 @@
 
 #include <locale.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "output.h"
@@ -22,6 +23,7 @@ struct build_opts {
 	bool rebuild;		/* ignore the saved state */
 	bool check;		/* weft check: everything but writing */
 	unsigned jobs;		/* worker threads; 0: one per core */
+	bool all_plugins;	/* enable every bundled plugin (for --help) */
 };
 
 /* Everything one build owns. Workers share it read-only while rendering,
@@ -81,6 +83,10 @@ void build_output(struct ctx *c, const char *path);
  * when some failed (each reported), 2 when the site could not be built at
  * all (bad configuration, unwritable destination). */
 int build_run(const struct build_opts *opts, struct diag *d);
+
+/* Prints every setup key: the core's and those the bundled plugins
+ * declare, with types, defaults and help. */
+void build_help_options(FILE *out);
 
 /* Formats t as ikiwiki's displaytime(): the timeformat in the site's time
  * zone, in <time datetime="..."> (with pubdate="pubdate" when asked) with

@@ -27,14 +27,10 @@ static const struct cmd_option options[] = {
 static void
 help(const char *name)
 {
-	struct config c;
-
 	cmd_usage(stdout, name, "[OPTIONS] [SITE]", options);
 	printf("\nSITE is the directory holding weft.yaml (default: the current one).\n"
 	       "Its settings (ikiwiki's setup keys; also accepted in an ikiwiki setup file):\n\n");
-	config_init(&c);
-	config_help(stdout, &c);
-	config_release(&c);
+	build_help_options(stdout);
 }
 
 static int

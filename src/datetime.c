@@ -68,22 +68,26 @@ month(const char **s, int *mon)
 	return false;
 }
 
-/* An optional "HH:MM[:SS[.fff]]". */
+/* An optional "HH:MM[:SS[.fff]]"; tm is left alone when there is none. */
 static bool
 clock_time(const char **s, struct tm *tm)
 {
 	const char *p = *s;
+	int h, m, sec = 0;
 
-	if (!small(&p, &tm->tm_hour) || *p++ != ':' || !digits(&p, 2, &tm->tm_min))
+	if (!small(&p, &h) || *p++ != ':' || !digits(&p, 2, &m))
 		return false;
 	if (*p == ':') {
 		p++;
-		if (!digits(&p, 2, &tm->tm_sec))
+		if (!digits(&p, 2, &sec))
 			return false;
 		if (*p == '.' || *p == ',')
 			for (p++; isdigit((unsigned char)*p); p++)
 				;
 	}
+	tm->tm_hour = h;
+	tm->tm_min = m;
+	tm->tm_sec = sec;
 	*s = p;
 	return true;
 }

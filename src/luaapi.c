@@ -543,6 +543,8 @@ page_index(lua_State *L)
 		lua_pushinteger(L, (lua_Integer)p->ctime);
 	else if (strcmp(k, "mtime") == 0)
 		lua_pushinteger(L, (lua_Integer)p->mtime);
+	else if (strcmp(k, "size") == 0)
+		lua_pushinteger(L, (lua_Integer)p->size);
 	else if (strcmp(k, "links") == 0)
 		push_links(L, p);
 	else if (strcmp(k, "backlinks") == 0) {
@@ -815,11 +817,19 @@ l_url(lua_State *L)
 	return 1;
 }
 
-/* weft.absurl(to): the absolute URL of to under the url option. */
+/* weft.absurl(to): the absolute URL of to under the url option; nil for
+ * a page that has no URL (an internal page). */
 static int
 l_absurl(lua_State *L)
 {
-	const char *to = url_of(L, 1);
+	struct page *p = opt_page(L, 1);
+	const char *to;
+
+	if (p && !p->url) {
+		lua_pushnil(L);
+		return 1;
+	}
+	to = url_of(L, 1);
 	const char *url = build_of(L)->url;
 	struct buf u = BUF_INIT;
 
@@ -835,9 +845,10 @@ l_absurl(lua_State *L)
 	return 1;
 }
 
-/* weft.link(target [, {text=, anchor=, from=, noimageinline=}]): ikiwiki's
- * htmllink from the current page to target, shown on the page being
- * written; text is HTML, used as it is. */
+/* weft.link(target [, {text=, anchor=, from=, noimageinline=, rel=, class=,
+ * title=}]): ikiwiki's htmllink from the current page to target, shown on
+ * the page being written; text and the attributes are HTML, used as they
+ * are. */
 static int
 l_link(lua_State *L)
 {
@@ -848,6 +859,7 @@ l_link(lua_State *L)
 	const char *anchor = opt_string(L, opts, "anchor");
 	struct buf target = BUF_INIT, out = BUF_INIT;
 	struct page *from = NULL;
+	struct htmllink_attrs attrs;
 
 	if (!c || !c->dest)
 		return luaL_error(L, "weft.link needs a page being built");
@@ -867,8 +879,12 @@ l_link(lua_State *L)
 
 		linkpage(&target, t, len);
 	}
-	preprocess_htmllink(&out, &tmp, target.data, target.len, text, text ? strlen(text) : 0,
-			    anchor, anchor ? strlen(anchor) : 0, opt_bool(L, opts, "noimageinline"));
+	attrs.rel = opt_string(L, opts, "rel");
+	attrs.class = opt_string(L, opts, "class");
+	attrs.title = opt_string(L, opts, "title");
+	preprocess_htmllink_attrs(&out, &tmp, target.data, target.len, text,
+				  text ? strlen(text) : 0, anchor, anchor ? strlen(anchor) : 0,
+				  opt_bool(L, opts, "noimageinline"), &attrs);
 	lua_pushlstring(L, out.data, out.len);
 	buf_release(&target);
 	buf_release(&out);

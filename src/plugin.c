@@ -410,7 +410,7 @@ find_plugin(struct plugins *pl, const char *name, struct plugin *out)
 }
 
 static void
-enable(struct plugins *pl, const char *name, struct strmap *disabled)
+enable(struct plugins *pl, const char *name, struct strmap *disabled, bool quiet)
 {
 	struct diag *d = pl->b->diag;
 	struct plugin p = { 0 };
@@ -422,8 +422,10 @@ enable(struct plugins *pl, const char *name, struct strmap *disabled)
 		const char *const *g;
 
 		strmap_put(&pl->enabled, name, strlen(name), pl);
+		/* A bundle member weft lacks is not worth a note on every site
+		 * that names the bundle. */
 		for (g = goodstuff; *g; g++)
-			enable(pl, *g, disabled);
+			enable(pl, *g, disabled, true);
 		return;
 	}
 	if (find_plugin(pl, name, &p)) {
@@ -436,6 +438,8 @@ enable(struct plugins *pl, const char *name, struct strmap *disabled)
 		strmap_put(&pl->enabled, name, strlen(name), pl);
 		return;
 	}
+	if (quiet)
+		return;
 	buf_printf(&key, "plugin:%s", name);
 	if (in_list(cgi_plugins, name))
 		diag_once(d, key.data, DIAG_NOTE, pl->b->cfg.file, config_line(&pl->b->cfg, "add_plugins"),
@@ -458,11 +462,24 @@ choose(struct plugins *pl)
 		strmap_put(&disabled, items[i], strlen(items[i]), pl);
 	free(items);
 	for (i = 0; default_plugins[i]; i++)
-		enable(pl, default_plugins[i], &disabled);
+		enable(pl, default_plugins[i], &disabled, false);
 	n = config_list(&pl->b->cfg, "add_plugins", &items);
 	for (i = 0; i < n; i++)
-		enable(pl, items[i], &disabled);
+		enable(pl, items[i], &disabled, false);
 	free(items);
+	if (pl->b->opts.all_plugins) {
+		for (i = 0; i < embedded_count; i++) {
+			const char *path = embedded_files[i].path;
+			const char *ext = path_ext(path);
+			struct buf name = BUF_INIT;
+
+			if (strncmp(path, "plugins/", 8) != 0 || !ext || strcmp(ext, "lua") != 0)
+				continue;
+			buf_put(&name, path + 8, strlen(path + 8) - 4);
+			enable(pl, name.data, &disabled, true);
+			buf_release(&name);
+		}
+	}
 	strmap_release(&disabled, NULL);
 }
 

@@ -106,6 +106,16 @@ preprocess_htmllink(struct buf *out, struct ctx *c, const char *target,
 		    size_t targetlen, const char *text, size_t textlen,
 		    const char *anchor, size_t anchorlen, bool noimage)
 {
+	preprocess_htmllink_attrs(out, c, target, targetlen, text, textlen,
+				  anchor, anchorlen, noimage, NULL);
+}
+
+void
+preprocess_htmllink_attrs(struct buf *out, struct ctx *c, const char *target,
+			  size_t targetlen, const char *text, size_t textlen,
+			  const char *anchor, size_t anchorlen, bool noimage,
+			  const struct htmllink_attrs *attrs)
+{
 	struct site *s = &c->b->site;
 	struct page *to = site_bestlink(s, c->page->name, target, targetlen);
 	struct buf title = BUF_INIT, href = BUF_INIT;
@@ -135,7 +145,14 @@ preprocess_htmllink(struct buf *out, struct ctx *c, const char *target,
 				buf_putc(out, '#');
 				buf_put(out, anchor, anchorlen);
 			}
-			buf_printf(out, "\">%s</a>", title.data);
+			buf_putc(out, '"');
+			if (attrs && attrs->rel)
+				buf_printf(out, " rel=\"%s\"", attrs->rel);
+			if (attrs && attrs->class)
+				buf_printf(out, " class=\"%s\"", attrs->class);
+			if (attrs && attrs->title)
+				buf_printf(out, " title=\"%s\"", attrs->title);
+			buf_printf(out, ">%s</a>", title.data);
 		}
 	}
 	buf_release(&title);
@@ -184,8 +201,10 @@ scan_params(struct ctx *c, const struct dtok *tok, unsigned flags)
 	for (i = 0; i < tok->nparams; i++) {
 		const struct dparam *p = &tok->params[i];
 
+		/* Links only: a directive nested in a value is run, in the
+		 * scan pass too, by the plugin that owns the value. */
 		if (memmem(p->val, p->vallen, "[[", 2))
-			expand(NULL, c, p->val, p->vallen, p->line, flags);
+			expand(NULL, c, p->val, p->vallen, p->line, flags | PP_NODIRECTIVES);
 	}
 }
 

@@ -39,6 +39,16 @@ int preprocess(struct buf *out, struct ctx *c, const char *text, size_t len,
 void preprocess_htmllink(struct buf *out, struct ctx *c, const char *target,
 			 size_t targetlen, const char *text, size_t textlen,
 			 const char *anchor, size_t anchorlen, bool noimage);
+/* The same, with attributes for the <a> (rel, class, title: each NULL or
+ * HTML-escaped already), as ikiwiki's htmllink options. */
+struct htmllink_attrs {
+	const char *rel, *class, *title;
+};
+void preprocess_htmllink_attrs(struct buf *out, struct ctx *c,
+			       const char *target, size_t targetlen,
+			       const char *text, size_t textlen,
+			       const char *anchor, size_t anchorlen, bool noimage,
+			       const struct htmllink_attrs *attrs);
 
 /* Appends ikiwiki's directive error marker: [[!name <span class="error">Error:
  * msg</span>]] with msg escaped. */

@@ -26,6 +26,7 @@ done
 run "$WEFT" build --help
 check_grep 'wikiname' "$T/out" "build --help lists the setup keys"
 check_grep 'usedirs' "$T/out" "build --help lists usedirs"
+check_grep 'tagbase' "$T/out" "build --help lists the bundled plugins' keys"
 
 run "$WEFT" build --no-such-option
 check_status 2 "an unknown option is a usage error"
