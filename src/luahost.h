@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "config.h"
 #include "strmap.h"
 
@@ -55,6 +56,7 @@ struct plugins {
 	bool loading;		/* state 0 is loading: registrations are recorded */
 	bool autofiles;		/* in the autofiles stage: weft.add_page allowed */
 	int errors;
+	struct buf fallbacks;	/* plugins taken from the binary, for weft check */
 };
 
 /* One worker's Lua state. */

@@ -3,6 +3,7 @@
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,39 @@
 #include "xalloc.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/*
+ * cmark-gfm 0.29.0.gfm.6 (Debian 12's) keeps its extensions' special
+ * inline characters in one process-wide table: every parse adds them when
+ * it starts on inlines and removes them when it is done, so a parse that
+ * finishes on one thread takes them from a parse still running on another,
+ * and autolinks or strikethrough go missing at random. weft attaches the
+ * same extensions to every parser, so it lets the library add them and
+ * never remove them. The library calls this through its PLT, so weft's
+ * definition is the one it reaches (the binary exports it).
+ */
+typedef void (*manage_fn)(cmark_parser *, int);
+static manage_fn real_manage;
+
+static void
+find_real_manage(void)
+{
+	/* POSIX's way to take a function from dlsym in ISO C. */
+	*(void **)&real_manage = dlsym(RTLD_NEXT,
+				       "cmark_manage_extensions_special_characters");
+}
+
+void cmark_manage_extensions_special_characters(cmark_parser *parser, int add);
+
+void
+cmark_manage_extensions_special_characters(cmark_parser *parser, int add)
+{
+	static pthread_once_t found = PTHREAD_ONCE_INIT;
+
+	pthread_once(&found, find_real_manage);
+	if (add && real_manage)
+		real_manage(parser, add);
+}
 
 static void
 register_extensions(void)

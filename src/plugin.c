@@ -38,8 +38,26 @@ static const char *const goodstuff[] = {
 
 /* Plugins whose work the C core does. */
 static const char *const core_plugins[] = {
-	"mdwn", "link", "html", "htmlscrubber", "parentlinks", "goodstuff", NULL,
+	"mdwn", "link", "html", "htmlscrubber", "goodstuff", NULL,
 };
+
+/* Directives of ikiwiki plugins that only work through its CGI or a
+ * service: a page using one shows nothing there, and the build notes it
+ * once. */
+static const char *const cgi_directives[] = {
+	"aggregate", "edittemplate", "ping", "poll", "userlist", NULL,
+};
+
+bool
+plugin_cgi_directive(const char *name, size_t len)
+{
+	const char *const *d;
+
+	for (d = cgi_directives; *d; d++)
+		if (strlen(*d) == len && memcmp(*d, name, len) == 0)
+			return true;
+	return false;
+}
 
 /* ikiwiki plugins that only serve its CGI, its wrappers or a service weft
  * does not run: enabling one is a note, not an error. */
@@ -395,6 +413,7 @@ find_plugin(struct plugins *pl, const char *name, struct plugin *out)
 			buf_put(&text, f->data, f->len);
 			buf_reset(&path);
 			buf_printf(&path, "(built in) plugins/%s.lua", name);
+			buf_printf(&pl->fallbacks, "%s%s", pl->fallbacks.len ? ", " : "", name);
 			found = true;
 		}
 	}
@@ -462,7 +481,7 @@ choose(struct plugins *pl)
 		strmap_put(&disabled, items[i], strlen(items[i]), pl);
 	free(items);
 	for (i = 0; default_plugins[i]; i++)
-		enable(pl, default_plugins[i], &disabled, false);
+		enable(pl, default_plugins[i], &disabled, true);
 	n = config_list(&pl->b->cfg, "add_plugins", &items);
 	for (i = 0; i < n; i++)
 		enable(pl, items[i], &disabled, false);
@@ -501,6 +520,10 @@ plugins_load(struct plugins **out, struct build *b)
 	if (!pl->instruction_limit)
 		pl->instruction_limit = 100000000u;
 	choose(pl);
+	if (b->opts.check && pl->fallbacks.len)
+		diag_note(b->diag, b->cfg.file, 0,
+			  "the site does not carry these plugins and takes them from weft: %s "
+			  "(weft vendor copies them into it)", pl->fallbacks.data);
 	pl->nstates = b->nthreads ? b->nthreads : 1;
 	pl->states = xcalloc(pl->nstates, sizeof(*pl->states));
 	pl->loading = true;
@@ -545,6 +568,7 @@ plugins_free(struct plugins *pl)
 	strmap_release(&pl->enabled, NULL);
 	strmap_release(&pl->directives, free_dirent);
 	strmap_release(&pl->htmlize, NULL);
+	buf_release(&pl->fallbacks);
 	pthread_mutex_destroy(&pl->lock);
 	free(pl);
 }

@@ -35,6 +35,10 @@ bool plugin_enabled(const struct plugins *p, const char *name);
 bool plugin_has_directive(struct plugins *p, const char *name, size_t len,
 			  bool *scan);
 
+/* Whether name is a directive of an ikiwiki plugin that only works
+ * through its CGI (edittemplate, poll...): shown as nothing, noted once. */
+bool plugin_cgi_directive(const char *name, size_t len);
+
 /* Runs the directive tok for c: its output is appended to out (NULL in the
  * scan pass). On failure the error is reported with the plugin's file and
  * line and the page's, err holds the message for the page's error marker,

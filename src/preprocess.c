@@ -223,6 +223,14 @@ directive(struct buf *out, struct ctx *c, const struct dtok *tok, unsigned flags
 			plugin_directive(NULL, &err, c, tok);
 		goto out;
 	}
+	if (!known && plugin_cgi_directive(tok->name, tok->namelen)) {
+		buf_puts(&err, "cgi-directive:");
+		buf_put(&err, tok->name, tok->namelen);
+		diag_once(c->b->diag, err.data, DIAG_NOTE, file, tok->line,
+			  "%.*s: a directive of ikiwiki's CGI; a static build shows nothing",
+			  (int)tok->namelen, tok->name);
+		goto out;
+	}
 	if (!known) {
 		diag_warning(c->b->diag, file, tok->line, "unknown directive \"%.*s\"",
 			     (int)tok->namelen, tok->name);

@@ -208,58 +208,6 @@ baseurl(struct buf *out, const struct page *p)
 			buf_puts(out, "../");
 }
 
-static void
-set_url(struct tvars *row, const char *key, struct ctx *c, const struct page *to)
-{
-	struct buf u = BUF_INIT;
-
-	url_relative(&u, c->dest->url, to ? to->url : "");
-	tvars_set(row, key, u.data);
-	buf_release(&u);
-}
-
-/* ikiwiki's parentlinks plugin: the top, then each parent directory. */
-static void
-parentlinks(struct tvars *v, struct ctx *c)
-{
-	const char *name = c->page->name, *seg = name;
-	struct buf title = BUF_INIT, path = BUF_INIT;
-	size_t depth = 0, total = 1, i = 0;
-	const char *s;
-
-	for (s = name; *s; s++)
-		total += *s == '/';
-	buf_puts(&title, c->b->wikiname);
-	while (*seg) {
-		const char *end = strchr(seg, '/');
-		size_t n = end ? (size_t)(end - seg) : strlen(seg);
-
-		if (!(n == 5 && memcmp(seg, "index", 5) == 0)) {
-			struct tvars *row = tvars_add_row(v, "parentlinks");
-			struct page *to = path.len ?
-				site_bestlink(&c->b->site, name, path.data, path.len) : NULL;
-			char num[32];
-
-			depth = i;
-			set_url(row, "url", c, to);
-			tvars_set(row, "page", title.data);
-			snprintf(num, sizeof(num), "%zu", depth);
-			tvars_set(row, "depth", num);
-			snprintf(num, sizeof(num), "%zu", total - depth);
-			tvars_set(row, "height", num);
-			buf_putc(&path, '/');
-			buf_put(&path, seg, n);
-			buf_reset(&title);
-			pagetitle(&title, seg, n, false);
-			i++;
-		}
-		seg += n + (end ? 1 : 0);
-		if (!end)
-			break;
-	}
-	buf_release(&title);
-	buf_release(&path);
-}
 
 struct backlink {
 	char *page;		/* the title, with common directories trimmed */
@@ -367,7 +315,6 @@ page_vars(struct tvars *v, struct ctx *c)
 			buf_reset(&t);
 		}
 	}
-	parentlinks(v, c);
 	backlinks(v, c);
 	buf_release(&t);
 }

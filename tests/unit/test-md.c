@@ -1,4 +1,5 @@
 /* test-md.c — Markdown rendering and code detection. */
+#include <pthread.h>
 #include <string.h>
 
 #include "md.h"
@@ -30,6 +31,35 @@ render(const char *text, unsigned flags, const char *want, const char *what)
 	md_render(&b, text, strlen(text), flags);
 	tap_is(b.data, want, "%s", what);
 	buf_release(&b);
+}
+
+/* Several threads render at once; each result must have its autolinks
+ * and strikethrough. */
+enum { THREADS = 8, ROUNDS = 300 };
+static int race_failures;
+
+static void *
+render_many(void *arg)
+{
+	struct buf b = BUF_INIT, c = BUF_INIT;
+	const char *t = "~~gone~~ see https://example.org/x and www.example.org\n";
+	struct spans s = { 0 };
+	int i;
+
+	(void)arg;
+	for (i = 0; i < ROUNDS; i++) {
+		buf_reset(&b);
+		md_render(&b, t, strlen(t), MD_UNSAFE);
+		if (!strstr(b.data, "<del>") || !strstr(b.data, "href=\"https://example.org/x\"") ||
+		    !strstr(b.data, "href=\"http://www.example.org\""))
+			__atomic_add_fetch(&race_failures, 1, __ATOMIC_RELAXED);
+		/* A parse without extensions, interleaved, as weft's code search. */
+		md_code_spans(&s, "`x`\n", 4);
+		spans_release(&s);
+	}
+	buf_release(&b);
+	buf_release(&c);
+	return NULL;
 }
 
 int
@@ -65,6 +95,18 @@ main(void)
 		md_render(&b, t, strlen(t), MD_UNSAFE);
 		tap_ok(strstr(b.data, "class=\"footnotes\"") != NULL, "footnotes");
 		buf_release(&b);
+	}
+	{
+		pthread_t t[THREADS];
+		int i;
+
+		for (i = 0; i < THREADS; i++)
+			pthread_create(&t[i], NULL, render_many, NULL);
+		for (i = 0; i < THREADS; i++)
+			pthread_join(t[i], NULL);
+		tap_ok(race_failures == 0, "renders on %d threads at once keep their "
+		       "extensions (%d of %d lost them)", THREADS, race_failures,
+		       THREADS * ROUNDS);
 	}
 	return tap_done();
 }
