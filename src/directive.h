@@ -94,7 +94,8 @@ struct dscan;
 struct dscan *dscan_new(const char *text, size_t len, unsigned first_line,
 			const struct spans *skip, bool directives, bool links);
 /* Fills tok with the next token and returns true; false at the end. Text
- * tokens are as long as possible: two never follow each other. */
+ * tokens are as long as possible: two follow each other only when the
+ * second starts with a problem. */
 bool dscan_next(struct dscan *s, struct dtok *tok);
 void dscan_free(struct dscan *s);
 
