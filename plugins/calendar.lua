@@ -146,7 +146,7 @@ end
 local function pages_by_day(p)
 	local days = {}
 	local spec = ("creation_year(%s) and creation_month(%s) and (%s)"):format(p.year, p.mtag, p.pages)
-	for _, page in ipairs(weft.pages(spec, { deptype = "presence" })) do
+	for _, page in ipairs(weft.pages(spec, { deptype = "presence meta" })) do
 		local _, _, d = localdate(page.ctime)
 		days[d] = days[d] or {}
 		table.insert(days[d], page)
@@ -266,7 +266,7 @@ end
 local function format_year(p)
 	local posts = {}
 	local spec = ("creation_year(%s) and (%s)"):format(p.year, p.pages)
-	for _, page in ipairs(weft.pages(spec, { deptype = "presence" })) do
+	for _, page in ipairs(weft.pages(spec, { deptype = "presence meta" })) do
 		local _, m = localdate(page.ctime)
 		posts[m] = true
 	end

@@ -480,7 +480,11 @@ local function render(params, page, dest)
 	local o = options(params, page)
 	local nest = nested > 0 or page.name ~= dest.name
 	if nest then o.feeds = false end
-	local deptype = o.quick and "presence" or "content"
+	-- What the list shows decides what about its pages matters: an archive
+	-- shows titles and dates (metadata), a full inline their content. A
+	-- feed's items show their content whatever the list shows.
+	local deptype = o.quick and "presence" or
+		(o.archive and not params.template) and "meta" or "content"
 	local list = select_pages(params, page, deptype, params.pagenames and 0 or wanted(o))
 	if o.skip > 0 then list = slice(list, o.skip + 1, #list) end
 	local feedlist = {}
@@ -488,6 +492,9 @@ local function render(params, page, dest)
 		feedlist = o.feedlimit > 0 and slice(list, 1, o.feedlimit) or slice(list, 1, #list)
 	end
 	if o.limit > 0 then list = slice(list, 1, o.limit) end
+	if deptype ~= "content" then
+		for _, p in ipairs(feedlist) do weft.depends(p.name, "content") end
+	end
 	if o.feeds and params.feedpages then
 		local spec = params.pages and ("(" .. params.pages .. ") and (" .. params.feedpages .. ")")
 			or params.feedpages

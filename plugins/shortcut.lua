@@ -210,6 +210,15 @@ weft.directive("shortcut", function(args, page, dest, scan, name)
 end, { scan = true })
 
 -- ikiwiki always has the basewiki's shortcuts page under the site's own.
+-- The shortcuts are declared again from the page's state on every build:
+-- an incremental build keeps the page's last scan instead of scanning it.
 weft.hook("autofiles", function()
-	if not weft.page(PAGE) then weft.add_page(PAGE, DEFAULT_PAGE) end
+	local p = weft.page(PAGE)
+	if not p then
+		weft.add_page(PAGE, DEFAULT_PAGE)
+		return
+	end
+	for name in pairs(p:state("shortcut") or {}) do
+		weft.alias_directive(name, "shortcut")
+	end
 end)

@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "pagespec.h"
 #include "path.h"
+#include "plan.h"
 #include "plugin.h"
 #include "pool.h"
 #include "render.h"
@@ -233,40 +234,13 @@ scan_sources(struct build *b)
 	return errors;
 }
 
-/* Page dates: from git history when the site is a repository, else from
- * the files; file times later than SOURCE_DATE_EPOCH (when set) are
- * clamped to it, the reproducible-builds convention, so a fresh checkout
- * builds the same bytes. */
-static void
-apply_times(struct build *b)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	time_t clamp = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : 0;
-	size_t i;
-
-	if (vcs_times_load(&b->times, b->site.srcdir, b->diag) < 0)
-		b->times = NULL;
-	for (i = 0; i < b->site.pages.n; i++) {
-		struct page *p = b->site.pages.v[i];
-		time_t c, m;
-
-		if (b->times && p->src && vcs_times_get(b->times, p->src, &c, &m)) {
-			p->ctime = c;
-			p->mtime = m;
-		} else if (clamp) {
-			if (p->ctime > clamp)
-				p->ctime = clamp;
-			if (p->mtime > clamp)
-				p->mtime = clamp;
-		}
-	}
-}
-
 struct range {
 	struct build *b;
 	size_t from;
 };
 
+/* Reads a page's source, unless its scan results can be restored from the
+ * last build (then its text is read only if something needs it). */
 static void
 read_range(size_t i, unsigned w, void *arg)
 {
@@ -274,7 +248,9 @@ read_range(size_t i, unsigned w, void *arg)
 	struct page *p = r->b->site.pages.v[r->from + i];
 
 	(void)w;
-	if (p->kind != SRC_FILE)
+	if (p->kind == SRC_FILE || plan_restore(r->b, p))
+		return;
+	if (!p->text)
 		render_read(r->b, p);
 }
 
@@ -285,10 +261,15 @@ scan_range(size_t i, unsigned w, void *arg)
 	struct page *p = r->b->site.pages.v[r->from + i];
 	struct ctx c = { r->b, w, p, p, 0, NULL, false };
 
-	if (p->kind != SRC_FILE && p->text)
-		render_scan(&c);
+	if (p->kind == SRC_FILE || p->restored || !p->text)
+		return;
+	deps_free(p->scan_deps);
+	c.deps = p->scan_deps = deps_new();
+	render_scan(&c);
 }
 
+/* Writes a page or copies a file this build must; claims the outputs of
+ * the others, so they stay. */
 static void
 render_one(size_t i, unsigned w, void *arg)
 {
@@ -296,16 +277,29 @@ render_one(size_t i, unsigned w, void *arg)
 	struct page *p = b->site.pages.v[i];
 	struct ctx c = { b, w, p, p, 0, NULL, false };
 	struct buf src = BUF_INIT;
+	size_t k;
 
-	if (p->kind == SRC_PAGE && p->dest) {
-		render_page(&c);
-	} else if (p->kind == SRC_FILE && p->dest) {
+	if (!p->dest)
+		return;
+	if (!p->render) {
+		output_keep(&b->out, p->dest, p->src ? p->src : p->name);
+		for (k = 0; p->render_deps && k < p->render_deps->outputs.n; k++)
+			output_keep(&b->out, p->render_deps->outputs.v[k], p->src ? p->src : p->name);
+		return;
+	}
+	if (p->kind == SRC_PAGE) {
+		deps_free(p->render_deps);
+		c.deps = p->render_deps = deps_new();
+		if (plan_text(b, p))
+			render_page(&c);
+		else
+			p->failed = true;
+	} else if (p->kind == SRC_FILE) {
 		path_join(&src, b->site.srcdir, p->src);
 		if (output_copy(&b->out, p->dest, src.data, p->src) < 0)
 			p->failed = true;
 		buf_release(&src);
 	}
-	/* The text is not needed once the page is written. */
 }
 
 /* The scan pass over every page, then over the pages the autofiles hooks
@@ -393,6 +387,16 @@ report_broken(struct build *b)
 	}
 }
 
+/* Writes path for the theme, and remembers it for the next build. */
+static int
+theme_write(struct build *b, const char *path, const char *data, size_t len)
+{
+	vec_push(&b->theme_outputs, xstrdup(path));
+	return output_write(&b->out, path, data, len, "theme");
+}
+
+/* The compiled stylesheet and the theme's static files; when the theme is
+ * as the last build left it, what that build wrote stays. */
 static int
 write_theme(struct build *b)
 {
@@ -401,11 +405,22 @@ write_theme(struct build *b)
 	size_t i;
 	int rc = 0, r;
 
+	if (!b->theme_changed) {
+		for (i = 0; i < b->old.outputs.n; i++) {
+			const char *o = b->old.outputs.v[i];
+
+			if (strcmp(o, "404.html") != 0 && !output_claimed(&b->out, o)) {
+				output_keep(&b->out, o, "theme");
+				vec_push(&b->theme_outputs, xstrdup(o));
+			}
+		}
+		return 0;
+	}
 	r = theme_css(&b->theme, &css);
 	if (r < 0)
 		rc = -1;
 	else if (r == 0 && !site_page(&b->site, "style.css") &&
-		 output_write(&b->out, "style.css", css.data, css.len, "theme") < 0)
+		 theme_write(b, "style.css", css.data, css.len) < 0)
 		rc = -1;
 	theme_static(&b->theme, &files);
 	for (i = 0; i < files.n; i++) {
@@ -414,7 +429,7 @@ write_theme(struct build *b)
 		buf_printf(&rel, "static/%s", (char *)files.v[i]);
 		if (!site_page(&b->site, files.v[i]) &&
 		    (theme_read(&b->theme, rel.data, &text) < 0 ||
-		     output_write(&b->out, files.v[i], text.data, text.len, "theme") < 0))
+		     theme_write(b, files.v[i], text.data, text.len) < 0))
 			rc = -1;
 		free(files.v[i]);
 	}
@@ -458,11 +473,21 @@ write_404(struct build *b)
 	tvars_set_owned(v, "content", buf_detach(&content, NULL));
 	tmpl_fill(&html, page, v);
 	tvars_free(v);
-	if (output_write(&b->out, "404.html", html.data, html.len, "theme") < 0)
+	if (theme_write(b, "404.html", html.data, html.len) < 0)
 		rc = -1;
 	buf_release(&html);
 	buf_release(&base);
 	return rc;
+}
+
+static size_t
+count_rendered(struct build *b)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < b->site.pages.n; i++)
+		n += ((struct page *)b->site.pages.v[i])->render;
+	return n;
 }
 
 static unsigned
@@ -479,6 +504,12 @@ count_failed(struct build *b)
 static void
 release(struct build *b)
 {
+	size_t i;
+
+	plan_end(b);
+	for (i = 0; i < b->theme_outputs.n; i++)
+		free(b->theme_outputs.v[i]);
+	vec_release(&b->theme_outputs);
 	if (b->out.destdir)
 		output_close(&b->out);
 	if (b->theme.name)
@@ -514,12 +545,20 @@ build_run(const struct build_opts *opts, struct diag *d)
 	if (output_open(&b.out, b.site.destdir, b.site.statedir, opts->check, d) < 0)
 		goto out;
 	errors += scan_sources(&b);
-	apply_times(&b);
+	plan_begin(&b);
+	if (plan_sources(&b)) {
+		/* Nothing the last build read has changed. */
+		status = 0;
+		diag_info(d, "%zu sources, nothing changed", b.site.pages.n);
+		goto out;
+	}
+	plan_dates(&b);
 	if (scan_all(&b) < 0)
 		errors++;
 	site_link(&b.site);
 	pagespec_index_build(&b.site);
 	report_broken(&b);
+	plan_changes(&b);
 	diag_hold(d);
 	pool_run(b.nthreads, b.site.pages.n, render_one, &b);
 	diag_flush(d);
@@ -527,12 +566,12 @@ build_run(const struct build_opts *opts, struct diag *d)
 		errors++;
 	if (plugin_done(&b) < 0)
 		errors++;
-	if (output_finish(&b.out) < 0)
+	if (output_finish(&b.out) < 0 || plan_save(&b) < 0)
 		errors++;
 	failed = count_failed(&b);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	diag_info(d, "%zu sources, %u files written, %u unchanged, %u removed in %.0f ms",
-		  b.site.pages.n, b.out.written, b.out.unchanged, b.out.removed,
+	diag_info(d, "%zu sources, %zu rendered, %u files written, %u unchanged, %u removed in %.0f ms",
+		  b.site.pages.n, count_rendered(&b), b.out.written, b.out.unchanged, b.out.removed,
 		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if (failed)
 		diag_error(d, NULL, 0, "%u page%s failed", failed, failed == 1 ? "" : "s");
@@ -542,23 +581,71 @@ out:
 	return status;
 }
 
-void
-build_depend(struct ctx *c, const char *spec, const char *deptype,
-	     const char *location)
+static void
+influence(const char *page, unsigned type, void *arg)
 {
-	(void)c, (void)spec, (void)deptype, (void)location;
+	deps_hit(arg, page, type);
 }
 
 void
-build_depend_env(struct ctx *c, struct pagespec_env *env)
+build_dep_begin(struct ctx *c, struct deprec *rec, const char *spec,
+		const char *location, unsigned type, struct pagespec_env *env)
 {
-	(void)c, (void)env;
+	memset(rec, 0, sizeof(*rec));
+	if (!c || !c->deps)
+		return;
+	if (deps_record(rec, &c->b->deps, spec, location, type) && env) {
+		env->influence = influence;
+		env->influence_arg = rec;
+	}
+}
+
+void
+build_dep_hit(struct deprec *rec, const char *page, unsigned type)
+{
+	if (rec->dep)
+		deps_hit(rec, page, type);
+}
+
+void
+build_dep_end(struct ctx *c, struct deprec *rec)
+{
+	if (!rec->dep)
+		return;
+	deps_commit(rec, &c->b->deps);
+	deps_add(c->deps, rec->dep);
+}
+
+void
+build_depend_page(struct ctx *c, const char *name, unsigned type)
+{
+	struct deprec rec;
+
+	build_dep_begin(c, &rec, name, "", type, NULL);
+	build_dep_hit(&rec, name, type);
+	build_dep_end(c, &rec);
+}
+
+void
+build_lookup(struct ctx *c, const char *from, const char *link,
+	     const struct page *found)
+{
+	if (c && c->deps)
+		deps_lookup(c->deps, from, link, found ? found->name : NULL);
+}
+
+void
+build_template(struct ctx *c, const char *name)
+{
+	if (c && c->deps)
+		deps_template(c->deps, name);
 }
 
 void
 build_output(struct ctx *c, const char *path)
 {
-	(void)c, (void)path;
+	if (c && c->deps)
+		deps_output(c->deps, path);
 }
 
 void

@@ -7,8 +7,10 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "deps.h"
 #include "output.h"
 #include "site.h"
+#include "state.h"
 #include "theme.h"
 
 struct deps;
@@ -52,6 +54,23 @@ struct build {
 	const char *discussionpage;
 	long numbacklinks;
 	bool has_local_css;
+
+	/* Incremental builds (plan.c). */
+	struct depstore deps;
+	struct state old;	/* the last build's state */
+	bool incremental;	/* it holds: compare against it */
+	bool theme_changed;
+	char *statefile;
+	char *digest_config, *digest_plugins, *digest_theme;
+	char *head;		/* HEAD's commit, NULL outside git */
+	struct strmap changed_templates;
+	struct strmap template_digests;	/* name -> digest, as the build started */
+	struct strmap specs;	/* compiled PageSpecs, while planning */
+	pthread_mutex_t textlock;	/* reading restored pages' texts */
+	struct vec changed;	/* struct page *: what changed since the last build */
+	struct vec deleted;	/* char *: names of pages gone (keys of old.pages) */
+	size_t added;
+	struct vec theme_outputs;	/* char *: files written for the theme */
 };
 
 /* A page being processed: what the stages hand each other. page is the page
@@ -67,15 +86,25 @@ struct ctx {
 	bool scan;		/* the scan pass: find links, run scan hooks, write nothing */
 };
 
-/* Records that c->dest depends on spec (a PageSpec, or a page name) as
- * written on location, in the ways deptype names ("content", "presence",
- * "links", or several separated by spaces; NULL: content), so an
- * incremental build knows when to rebuild it. */
+/*
+ * Recording what a page reads, for incremental builds (c->deps; nothing is
+ * recorded when it is NULL). A match is recorded in three steps:
+ * build_dep_begin (the spec, as written on location, with the ways that
+ * matter: DEP_* bits), the pages it reached (build_dep_hit, and the
+ * influences the matcher reports through env), build_dep_end.
+ */
+struct deprec;
 struct pagespec_env;
-void build_depend(struct ctx *c, const char *spec, const char *deptype,
-		  const char *location);
-/* Points env's influence callback at c's dependencies. */
-void build_depend_env(struct ctx *c, struct pagespec_env *env);
+void build_dep_begin(struct ctx *c, struct deprec *rec, const char *spec,
+		     const char *location, unsigned type, struct pagespec_env *env);
+void build_dep_hit(struct deprec *rec, const char *page, unsigned type);
+void build_dep_end(struct ctx *c, struct deprec *rec);
+/* A dependency on one page by name (its text, its content, its state). */
+void build_depend_page(struct ctx *c, const char *name, unsigned type);
+/* A bestlink a plugin made, and what it found. */
+void build_lookup(struct ctx *c, const char *from, const char *link,
+		  const struct page *found);
+void build_template(struct ctx *c, const char *name);
 /* Records that c->dest wrote path (besides its page). */
 void build_output(struct ctx *c, const char *path);
 

@@ -17,6 +17,7 @@
 #include "pagename.h"
 #include "pagespec.h"
 #include "path.h"
+#include "plan.h"
 #include "plugin.h"
 #include "preprocess.h"
 #include "render.h"
@@ -379,6 +380,10 @@ page_state_get(lua_State *L)
 {
 	struct page *p = check_page(L, 1);
 	const char *plugin = luaL_checkstring(L, 2);
+	struct ctx *c = current(L);
+
+	if (c && c->page != p)
+		build_depend_page(c, p->name, DEP_CONTENT);
 	const cJSON *obj = p->state ? cJSON_GetObjectItemCaseSensitive(p->state, plugin) : NULL;
 
 	if (lua_isnoneornil(L, 3))
@@ -436,7 +441,7 @@ page_add_link_l(lua_State *L)
 	check_writable(L, p);
 	linkpage(&t, target, len);
 	page_add_link(p, t.data, t.len,
-		      type ? strmap_intern(&b->site.linktypes, type, strlen(type)) : NULL,
+		      type ? site_linktype(&b->site, type) : NULL,
 		      pstate_of(L)->line);
 	buf_release(&t);
 	return 0;
@@ -449,7 +454,12 @@ page_text(lua_State *L)
 {
 	struct page *p = check_page(L, 1);
 	struct buf path = BUF_INIT, data = BUF_INIT;
+	struct ctx *c = current(L);
 
+	if (c && c->page != p)
+		build_depend_page(c, p->name, DEP_CONTENT);
+	if (p->kind != SRC_FILE)
+		plan_text(build_of(L), p);
 	if (p->text) {
 		lua_pushlstring(L, p->text + p->body, p->len - p->body);
 	} else if (p->kind == SRC_FILE && p->src) {
@@ -624,7 +634,18 @@ spec_env(lua_State *L, struct pagespec_env *env, int opts)
 	env->tagbase = config_str(&b->cfg, "tagbase");
 	env->enabled = enabled_cb;
 	env->arg = b->plugins;
-	build_depend_env(c, env);
+}
+
+/* PageSpecs are matched once every page is scanned: in the scan pass other
+ * pages are still being scanned, on other threads. */
+static void
+check_not_scanning(lua_State *L)
+{
+	struct ctx *c = current(L);
+
+	if (c && c->scan)
+		luaL_error(L, "PageSpecs can only be matched after the scan pass "
+			   "(every page must be scanned first)");
 }
 
 static const char *
@@ -691,10 +712,25 @@ l_pages(lua_State *L)
 	lua_Integer num = opt_integer(L, opts, "num");
 	size_t i;
 
+	unsigned type = deps_type(opt_string(L, opts, "deptype"));
+	struct deprec rec;
+	int rc;
+
+	check_not_scanning(L);
 	spec_env(L, &env, opts);
-	build_depend(current(L), text, opt_string(L, opts, "deptype"), env.location);
-	if (pagespec_match_list(&out, ps, &env, opt_string(L, opts, "sort"),
-				num > 0 ? (size_t)num : 0, opt_bool(L, opts, "reverse"), &err) < 0) {
+	build_dep_begin(current(L), &rec, text, env.location, type, &env);
+	/* While recording, every match is needed: those cut by num enter the
+	 * list only if their sort keys (metadata) change. */
+	rc = pagespec_match_list(&out, ps, &env, opt_string(L, opts, "sort"),
+				 num > 0 && !rec.recording ? (size_t)num : 0,
+				 opt_bool(L, opts, "reverse"), &err);
+	for (i = 0; i < out.n; i++)
+		build_dep_hit(&rec, ((struct page *)out.v[i])->name,
+			      num > 0 && i >= (size_t)num ? DEP_META : type);
+	if (num > 0 && out.n > (size_t)num)
+		out.n = (size_t)num;
+	build_dep_end(current(L), &rec);
+	if (rc < 0) {
 		vec_release(&out);
 		lua_pushstring(L, err.data);
 		buf_release(&err);
@@ -718,8 +754,17 @@ l_match(lua_State *L)
 	const struct pagespec *ps = spec_of(L, text);
 	struct pagespec_env env;
 
+	struct deprec rec;
+	bool match;
+
+	check_not_scanning(L);
 	spec_env(L, &env, lua_istable(L, 3) ? 3 : 0);
-	lua_pushboolean(L, p && pagespec_match(ps, p, &env));
+	build_dep_begin(current(L), &rec, text, env.location, DEP_CONTENT | DEP_ONEPAGE, &env);
+	match = p && pagespec_match(ps, p, &env);
+	if (p)
+		build_dep_hit(&rec, p->name, DEP_CONTENT);
+	build_dep_end(current(L), &rec);
+	lua_pushboolean(L, match);
 	return 1;
 }
 
@@ -755,14 +800,34 @@ l_sort(lua_State *L)
 	return 1;
 }
 
-/* weft.depends(spec [, deptype]): the current page depends on spec. */
+/* weft.depends(spec [, deptype]): the current page depends on spec (a
+ * page name, or a PageSpec: then its matches are recorded as for
+ * weft.pages, so a page going away is noticed). */
 static int
 l_depends(lua_State *L)
 {
 	struct ctx *c = current(L);
+	const char *spec = luaL_checkstring(L, 1);
+	unsigned type = deps_type(luaL_optstring(L, 2, NULL));
+	struct pagespec_env env;
+	struct vec out = VEC_INIT;
+	struct buf err = BUF_INIT;
+	struct deprec rec;
+	size_t i;
 
-	build_depend(c, luaL_checkstring(L, 1), luaL_optstring(L, 2, NULL),
-		     c && c->page ? c->page->name : "");
+	if (pagespec_is_simple(spec)) {
+		build_depend_page(c, spec, type);
+		return 0;
+	}
+	check_not_scanning(L);
+	spec_env(L, &env, 0);
+	build_dep_begin(c, &rec, spec, env.location, type, &env);
+	pagespec_match_list(&out, spec_of(L, spec), &env, NULL, 0, false, &err);
+	for (i = 0; i < out.n; i++)
+		build_dep_hit(&rec, ((struct page *)out.v[i])->name, type);
+	build_dep_end(c, &rec);
+	vec_release(&out);
+	buf_release(&err);
 	return 0;
 }
 
@@ -781,9 +846,13 @@ l_bestlink(lua_State *L)
 	const char *link = luaL_checklstring(L, 2, &len);
 	struct buf t = BUF_INIT;
 
+	const char *fromname = from ? from->name : luaL_checkstring(L, 1);
+	struct page *found;
+
 	linkpage(&t, link, len);
-	luaapi_push_page(L, site_bestlink(&build_of(L)->site, from ? from->name :
-					  luaL_checkstring(L, 1), t.data, t.len));
+	found = site_bestlink(&build_of(L)->site, fromname, t.data, t.len);
+	build_lookup(current(L), fromname, t.data, found);
+	luaapi_push_page(L, found);
 	buf_release(&t);
 	return 1;
 }
@@ -882,6 +951,8 @@ l_link(lua_State *L)
 	attrs.rel = opt_string(L, opts, "rel");
 	attrs.class = opt_string(L, opts, "class");
 	attrs.title = opt_string(L, opts, "title");
+	build_lookup(c, tmp.page->name, target.data,
+		     site_bestlink(&build_of(L)->site, tmp.page->name, target.data, target.len));
 	preprocess_htmllink_attrs(&out, &tmp, target.data, target.len, text,
 				  text ? strlen(text) : 0, anchor, anchor ? strlen(anchor) : 0,
 				  opt_bool(L, opts, "noimageinline"), &attrs);
@@ -904,7 +975,8 @@ l_content(lua_State *L)
 
 	if (!c || !p)
 		return luaL_error(L, "weft.content needs a page");
-	if (!p->text) {
+	build_depend_page(c, p->name, DEP_CONTENT);
+	if (!plan_text(build_of(L), p)) {
 		lua_pushliteral(L, "");
 		return 1;
 	}
@@ -1164,6 +1236,7 @@ l_template(lua_State *L)
 	if (!strchr(name, '.'))
 		buf_puts(&full, ".tmpl");
 	t = theme_template(&build_of(L)->theme, full.data);
+	build_template(current(L), full.data);
 	if (t)
 		luaapi_push_tmpl(L, t, full.data);
 	else
@@ -1270,8 +1343,26 @@ l_write(lua_State *L)
 	return 0;
 }
 
+/* The newest date of the site's own pages: what a made page without a date
+ * of its own gets, so the same sources give the same dates. */
+static time_t
+newest_source(const struct site *s)
+{
+	time_t t = 0;
+	size_t i;
+
+	for (i = 0; i < s->pages.n; i++) {
+		const struct page *p = s->pages.v[i];
+
+		if (p->src && p->ctime > t)
+			t = p->ctime;
+	}
+	return t;
+}
+
 /* weft.add_page(name, text [, {type=, ctime=, mtime=}]): a page the site
- * does not have as a file (a tag page, an archive); in autofiles only. */
+ * does not have as a file (a tag page, an archive); in autofiles only.
+ * Without a ctime it is as new as the site's newest page. */
 static int
 l_add_page(lua_State *L)
 {
@@ -1300,6 +1391,8 @@ l_add_page(lua_State *L)
 	p->len = len;
 	p->ctime = (time_t)opt_integer(L, opts, "ctime");
 	p->mtime = (time_t)opt_integer(L, opts, "mtime");
+	if (!p->ctime)
+		p->ctime = newest_source(&b->site);
 	if (!p->mtime)
 		p->mtime = p->ctime;
 	scan_place(&b->site, p, b->htmlext);

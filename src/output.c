@@ -1,6 +1,7 @@
 /* output.c — atomic, change-only writes confined to destdir. */
 #include "output.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -51,9 +52,20 @@ output_open(struct output *o, const char *destdir, const char *statedir,
 	strmap_init(&o->previous);
 	path_join(&b, statedir, "outputs");
 	o->manifest = buf_detach(&b, NULL);
+	path_join(&b, statedir, "writing");
+	o->marker = buf_detach(&b, NULL);
 	read_manifest(o);
+	o->existed = access(destdir, F_OK) == 0;
 	if (dry_run)
 		return 0;
+	/* A marker left behind means a build was killed while writing. */
+	o->sweep = access(o->marker, F_OK) == 0;
+	if (path_mkdirs_parent(o->marker) == 0) {
+		FILE *f = fopen(o->marker, "w");
+
+		if (f)
+			fclose(f);
+	}
 	if (path_mkdirs(destdir) < 0)
 		return diag_error(d, destdir, 0, "cannot create: %s", strerror(errno));
 	o->dirfd = open(destdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -72,6 +84,7 @@ output_close(struct output *o)
 	pthread_mutex_destroy(&o->lock);
 	free(o->destdir);
 	free(o->manifest);
+	free(o->marker);
 }
 
 /* Claims path for owner; -1 when someone else has it. */
@@ -280,6 +293,14 @@ output_keep(struct output *o, const char *path, const char *owner)
 }
 
 bool
+output_exists(struct output *o, const char *path)
+{
+	struct stat st;
+
+	return o->dirfd >= 0 && fstatat(o->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+bool
 output_claimed(struct output *o, const char *path)
 {
 	bool found;
@@ -368,16 +389,56 @@ out:
 	return rc;
 }
 
+/* Whether name is one of the writer's temporary files: ".NAME.weft-PID". */
+static bool
+temporary(const char *name)
+{
+	const char *w = strstr(name, ".weft-");
+
+	return name[0] == '.' && w && w[6] && strspn(w + 6, "0123456789") == strlen(w + 6);
+}
+
+/* Removes the temporary files a killed build left below the directory fd. */
+static void
+sweep(int fd, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (depth > 64 || !(d = fdopendir(fd)))
+		return;
+	while ((e = readdir(d))) {
+		int sub;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (temporary(e->d_name)) {
+			unlinkat(fd, e->d_name, 0);
+			continue;
+		}
+		sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			sweep(sub, depth + 1);
+	}
+	closedir(d);
+}
+
 int
 output_finish(struct output *o)
 {
 	struct strmap_entry *e;
 	size_t iter = 0;
+	int rc, fd;
 
 	if (o->dry_run)
 		return 0;
 	while ((e = strmap_next(&o->previous, &iter)))
 		if (!strmap_get(&o->claimed, e->key, e->keylen))
 			remove_stale(o, e->key);
-	return save_manifest(o);
+	if (o->sweep && (fd = dup(o->dirfd)) >= 0)
+		sweep(fd, 0);
+	rc = save_manifest(o);
+	if (rc == 0)
+		unlink(o->marker);
+	return rc;
 }

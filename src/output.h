@@ -15,8 +15,11 @@ struct diag;
 struct output {
 	char *destdir;		/* absolute */
 	char *manifest;		/* statedir/outputs: what the last build wrote */
+	char *marker;		/* statedir/writing: there while a build writes */
+	bool sweep;		/* the last build was killed: remove its temporaries */
 	int dirfd;		/* destdir, open */
 	bool dry_run;		/* weft check: claim paths, write nothing */
+	bool existed;		/* destdir was there before output_open */
 	struct diag *diag;
 	pthread_mutex_t lock;
 	struct strmap claimed;	/* path -> owner (a page name, interned here) */
@@ -48,11 +51,14 @@ int output_copy(struct output *o, const char *path, const char *src,
 /* Claims path without writing, so the file the last build wrote stays:
  * for a page that failed this time, so nothing is lost. */
 void output_keep(struct output *o, const char *path, const char *owner);
+/* Whether the file path (relative to destdir) exists. */
+bool output_exists(struct output *o, const char *path);
 /* Whether path was claimed in this build. */
 bool output_claimed(struct output *o, const char *path);
 
 /* Removes the files of the last build that nobody claimed (and directories
- * left empty), then saves the manifest. */
+ * left empty), then saves the manifest. When the last build was killed
+ * while writing, its temporary files are removed too. */
 int output_finish(struct output *o);
 
 #endif

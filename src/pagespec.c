@@ -1702,7 +1702,7 @@ report(struct ctx *c, size_t start, const char *skip)
 				type |= c->iv[j].type;
 				c->iv[j].type = 0;
 			}
-		c->env->influence(pg, type, c->env->arg);
+		c->env->influence(pg, type, c->env->influence_arg);
 	}
 }
 

@@ -36,6 +36,8 @@ enum {
 	DEP_CONTENT = 1,	/* its content */
 	DEP_PRESENCE = 2,	/* whether it exists */
 	DEP_LINKS = 4,		/* its links */
+	DEP_META = 8,		/* weft's: its metadata (title, dates, state), not
+				 * its text, as a list of titles shows */
 };
 
 /* Compiles spec. A syntax error (unbalanced parentheses, two terms without
@@ -60,7 +62,8 @@ struct pagespec_env {
 	 * A page name that does not exist (created_before(x) of a missing x)
 	 * is reported too. */
 	void (*influence)(const char *page, unsigned deptype, void *arg);
-	void *arg;
+	void *arg;		/* for enabled */
+	void *influence_arg;	/* for influence */
 };
 
 /* Whether page p matches. */

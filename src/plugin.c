@@ -18,6 +18,7 @@
 #include "luahost.h"
 #include "pagespec.h"
 #include "path.h"
+#include "state.h"
 #include "tmpl.h"
 #include "xalloc.h"
 
@@ -571,6 +572,19 @@ plugins_free(struct plugins *pl)
 	buf_release(&pl->fallbacks);
 	pthread_mutex_destroy(&pl->lock);
 	free(pl);
+}
+
+void
+plugin_digest(const struct plugins *pl, struct buf *out)
+{
+	uint64_t h = STATE_HASH_INIT;
+	size_t i;
+
+	for (i = 0; pl && i < pl->n; i++) {
+		h = state_hash_str(h, pl->list[i].chunk);
+		h = state_hash(h, pl->list[i].text, pl->list[i].len);
+	}
+	buf_printf(out, "%016llx", (unsigned long long)h);
 }
 
 bool

@@ -27,6 +27,9 @@ struct tvars;
 int plugins_load(struct plugins **out, struct build *b);
 void plugins_free(struct plugins *p);
 
+/* Appends a digest of the plugins loaded: their names and sources. */
+void plugin_digest(const struct plugins *p, struct buf *out);
+
 /* The plugin names enabled, for enabled() and weft check. */
 bool plugin_enabled(const struct plugins *p, const char *name);
 

@@ -21,6 +21,7 @@
 #include "preprocess.h"
 #include "scan.h"
 #include "site.h"
+#include "state.h"
 #include "tmpl.h"
 #include "xalloc.h"
 
@@ -106,6 +107,8 @@ render_read(struct build *b, struct page *p)
 		p->failed = true;
 		return -1;
 	}
+	if (p->src)
+		p->text_hash = state_hash(STATE_HASH_INIT, p->text, p->len);
 	p->body = 0;
 	p->body_line = 1;
 	if (is_markdown(p)) {
@@ -332,6 +335,7 @@ render_page(struct ctx *c)
 	c->dest = p;
 	if (render_content(&content, c) < 0)
 		p->failed = true;
+	build_template(c, "page.tmpl");
 	if (!(tm = theme_template(&b->theme, "page.tmpl"))) {
 		diag_once(b->diag, "no page.tmpl", DIAG_ERROR, NULL, 0,
 			  "page.tmpl: no usable template (the site's templates/, its theme, weft's)");

@@ -96,11 +96,15 @@ add_source(struct walk *w, const char *rel, const struct stat *st)
 		return;
 	}
 	p->src = xstrdup(rel);
+	strmap_put(&s->bysrc, rel, strlen(rel), p);
 	p->kind = kind;
 	if (kind != SRC_FILE)
 		p->type = strmap_intern(&s->types, ext, strlen(ext));
 	p->size = st->st_size;
 	p->mtime = p->ctime = st->st_mtime;
+	p->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	p->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	p->ino = (uint64_t)st->st_ino;
 	scan_place(s, p, w->opts->htmlext);
 	if (p->dest) {
 		void **slot = strmap_slot(&s->bydest, p->dest, strlen(p->dest));

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "deps.h"
 #include "pagespec.h"
 #include "xalloc.h"
 
@@ -19,8 +20,10 @@ site_init(struct site *s)
 	strmap_init(&s->byname);
 	strmap_init(&s->bylcname);
 	strmap_init(&s->bydest);
+	strmap_init(&s->bysrc);
 	strmap_init(&s->types);
 	strmap_init(&s->linktypes);
+	pthread_mutex_init(&s->lock, NULL);
 	s->usedirs = true;
 	site_add_type(s, "mdwn", SRC_PAGE);
 	site_add_type(s, "md", SRC_PAGE);
@@ -54,6 +57,8 @@ page_free(struct page *p)
 	free(p->links);
 	cJSON_Delete(p->state);
 	cJSON_Delete(p->frontmatter);
+	deps_free(p->scan_deps);
+	deps_free(p->render_deps);
 	vec_release(&p->backlinks);
 	free(p->name);
 	free(p->lcname);
@@ -75,8 +80,10 @@ site_release(struct site *s)
 	strmap_release(&s->byname, NULL);
 	strmap_release(&s->bylcname, NULL);
 	strmap_release(&s->bydest, NULL);
+	strmap_release(&s->bysrc, NULL);
 	strmap_release(&s->types, NULL);
 	strmap_release(&s->linktypes, NULL);
+	pthread_mutex_destroy(&s->lock);
 	pagespec_index_free(s->psindex);
 	s->psindex = NULL;
 	free(s->srcdir);
@@ -120,6 +127,23 @@ struct page *
 site_page(const struct site *s, const char *name)
 {
 	return strmap_gets(&s->byname, name);
+}
+
+const char *
+site_linktype(struct site *s, const char *type)
+{
+	const char *t;
+
+	pthread_mutex_lock(&s->lock);
+	t = strmap_intern(&s->linktypes, type, strlen(type));
+	pthread_mutex_unlock(&s->lock);
+	return t;
+}
+
+struct page *
+site_page_src(const struct site *s, const char *src)
+{
+	return strmap_gets(&s->bysrc, src);
 }
 
 struct page *

@@ -3,8 +3,10 @@
 #ifndef WEFT_SITE_H
 #define WEFT_SITE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -12,7 +14,9 @@
 
 struct cJSON;
 struct config;
+struct deps;
 struct diag;
+struct state_page;
 struct pagespec_index;
 
 enum src_kind {
@@ -47,6 +51,10 @@ struct page {
 	time_t ctime;		/* creation: from git, else the file; meta date overrides */
 	time_t mtime;		/* last modification */
 	off_t size;
+	int64_t mtime_ns, ctime_ns;	/* the source file's stat times */
+	uint64_t ino;
+	time_t base_ctime, base_mtime;	/* the dates before any meta date */
+	bool from_git;		/* those came from git's history */
 
 	/* The source text, read by the scan (NUL-terminated); its body starts
 	 * after any front matter, at byte body of line body_line. */
@@ -66,6 +74,25 @@ struct page {
 	struct vec backlinks;
 
 	bool failed;		/* an error was reported while building it */
+
+	/* Incremental builds (plan.c). */
+	struct deps *scan_deps;	/* what its scan read (this build's, or kept) */
+	struct deps *render_deps;	/* what its render read (this build's, or kept) */
+	uint64_t text_hash;	/* of its source's bytes, or of a made page's text */
+	unsigned change;	/* CHANGE_* bits, against the last build */
+	bool render;		/* rendered in this build */
+	bool restored;		/* scan results taken from the last build */
+	struct state_page *old;	/* its record in the last build, or NULL */
+};
+
+/* How a page differs from the last build (page.change). */
+enum {
+	CHANGE_ADDED = 1 << 0,		/* new since the last build */
+	CHANGE_TEXT = 1 << 1,		/* its source (or made text) differs */
+	CHANGE_META = 1 << 2,		/* its state or dates differ */
+	CHANGE_LINKS = 1 << 3,		/* the links it has differ */
+	CHANGE_RESOLVED = 1 << 4,	/* where its links lead differs */
+	CHANGE_BACKLINKS = 1 << 5,	/* the pages linking to it differ */
 };
 
 /*
@@ -83,8 +110,10 @@ struct site {
 	struct strmap byname;	/* name -> page */
 	struct strmap bylcname;	/* lower-case name -> page (the first by name) */
 	struct strmap bydest;	/* dest -> page, to catch two pages writing one file */
+	struct strmap bysrc;	/* src -> page */
 	struct strmap types;	/* page type (extension) -> (void *)(kind + 1) */
-	struct strmap linktypes;	/* interned link types ("tag") */
+	struct strmap linktypes;	/* interned link types ("tag"): site_linktype */
+	pthread_mutex_t lock;	/* guards linktypes, which scans on any thread add to */
 	/* pagespec's index of pages and links (pagespec_index_build), or
 	 * NULL; freed by site_release. */
 	struct pagespec_index *psindex;
@@ -102,6 +131,8 @@ void site_add_type(struct site *s, const char *ext, enum src_kind kind);
  * of that name exists already. The caller fills the rest. */
 struct page *site_add(struct site *s, const char *name);
 struct page *site_page(const struct site *s, const char *name);
+/* The page whose source is src (relative to srcdir), or NULL. */
+struct page *site_page_src(const struct site *s, const char *src);
 /* Case-insensitive lookup. */
 struct page *site_page_ci(const struct site *s, const char *name);
 /* Sorts pages by name and rebuilds the indexes. */
@@ -120,6 +151,9 @@ const struct cJSON *page_state(const struct page *p, const char *plugin,
 /* Sets state[plugin][key] to val (taking ownership; NULL deletes). */
 void page_state_set(struct page *p, const char *plugin, const char *key,
 		    struct cJSON *val);
+
+/* The interned copy of a link type, made on first use; thread-safe. */
+const char *site_linktype(struct site *s, const char *type);
 
 /* Adds a link to p (target copied, type kept as given). */
 void page_add_link(struct page *p, const char *target, size_t len,

@@ -14,6 +14,7 @@
 #include "embed.h"
 #include "path.h"
 #include "scss.h"
+#include "state.h"
 #include "tmpl.h"
 #include "xalloc.h"
 
@@ -51,6 +52,7 @@ theme_init(struct theme *t, const struct config *cfg, const char *srcdir,
 	t->diag = d;
 	pthread_mutex_init(&t->lock, NULL);
 	strmap_init(&t->cache);
+	strmap_init(&t->digests);
 	t->sitedir = xstrdup(cfg->dir ? cfg->dir : srcdir);
 	path_join(&b, srcdir, "templates");
 	t->sitetemplates = buf_detach(&b, NULL);
@@ -84,6 +86,7 @@ void
 theme_release(struct theme *t)
 {
 	strmap_release(&t->cache, free_tmpl);
+	strmap_release(&t->digests, free);
 	pthread_mutex_destroy(&t->lock);
 	free(t->name);
 	free(t->sitetemplates);
@@ -187,9 +190,16 @@ compile(struct theme *t, const char *name)
 
 	/* Not found is the caller's to report: plugins may look templates up
 	 * to see whether a site has one. */
-	if (theme_template_text(t, name, &text, &file) == 0)
+	if (theme_template_text(t, name, &text, &file) == 0) {
+		struct buf d = BUF_INIT;
+		uint64_t h = state_hash_str(STATE_HASH_INIT, file.data);
+
+		h = state_hash(h, text.data, text.len);
+		buf_printf(&d, "%016llx", (unsigned long long)h);
+		free(strmap_put(&t->digests, name, strlen(name), buf_detach(&d, NULL)));
 		tm = tmpl_compile(file.data, text.data, text.len, 0,
 				  load_include, t, t->diag);
+	}
 	buf_release(&text);
 	buf_release(&file);
 	return tm;
@@ -313,4 +323,81 @@ theme_css(struct theme *t, struct buf *css)
 	buf_release(&probe);
 	buf_release(&label);
 	return rc;
+}
+
+/* Hashes the files below root/sub, in name order. */
+static uint64_t
+hash_tree(uint64_t h, const char *root, const char *sub, int depth)
+{
+	struct buf path = BUF_INIT;
+	struct dirent **names;
+	int i, n;
+
+	path_join(&path, root, sub);
+	n = depth > 32 ? -1 : scandir(path.data, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		struct buf rel = BUF_INIT, full = BUF_INIT, data = BUF_INIT;
+		struct stat st;
+
+		if (names[i]->d_name[0] != '.') {
+			path_join(&rel, sub, names[i]->d_name);
+			path_join(&full, root, rel.data);
+			if (lstat(full.data, &st) == 0 && S_ISDIR(st.st_mode)) {
+				h = hash_tree(h, root, rel.data, depth + 1);
+			} else if (buf_read_file(&data, full.data) == 0) {
+				h = state_hash_str(h, rel.data);
+				h = state_hash(h, data.data, data.len);
+			}
+		}
+		buf_release(&rel);
+		buf_release(&full);
+		buf_release(&data);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	buf_release(&path);
+	return h;
+}
+
+void
+theme_digest(struct theme *t, struct buf *out)
+{
+	uint64_t h = state_hash_str(STATE_HASH_INIT, t->name);
+
+	/* The binary's copy changes only with weft itself. */
+	h = state_hash_str(h, WEFT_VERSION);
+	if (t->dir) {
+		h = hash_tree(h, t->dir, "scss", 0);
+		h = hash_tree(h, t->dir, "static", 0);
+	}
+	buf_printf(out, "%016llx", (unsigned long long)h);
+}
+
+void
+theme_template_digest(struct theme *t, const char *name, struct buf *out)
+{
+	struct buf text = BUF_INIT, file = BUF_INIT;
+
+	if (theme_template_text(t, name, &text, &file) < 0) {
+		buf_puts(out, "-");
+	} else {
+		uint64_t h = state_hash_str(STATE_HASH_INIT, file.data);
+
+		h = state_hash(h, text.data, text.len);
+		buf_printf(out, "%016llx", (unsigned long long)h);
+	}
+	buf_release(&text);
+	buf_release(&file);
+}
+
+const char *
+theme_digest_read(struct theme *t, const char *name)
+{
+	const char *d;
+
+	pthread_mutex_lock(&t->lock);
+	d = strmap_gets(&t->digests, name);
+	pthread_mutex_unlock(&t->lock);
+	return d;
 }

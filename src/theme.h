@@ -23,6 +23,7 @@ struct theme {
 	struct diag *diag;
 	pthread_mutex_t lock;
 	struct strmap cache;	/* template name -> struct tmpl *, or &failed */
+	struct strmap digests;	/* template name -> digest of the text compiled */
 };
 
 /* Finds the configured theme; a theme that exists neither on disk nor in
@@ -50,6 +51,18 @@ int theme_read(struct theme *t, const char *relpath, struct buf *text);
  * malloc'd strings, sorted: those on disk and, for the default theme, the
  * binary's files the disk lacks. */
 void theme_static(struct theme *t, struct vec *out);
+
+/* Appends a digest of what the theme writes besides pages: its stylesheet
+ * sources and static files (templates are followed one by one, with
+ * theme_template_digest). */
+void theme_digest(struct theme *t, struct buf *out);
+/* Appends a digest of the text the template name would be read from, or
+ * "-" when there is none. */
+void theme_template_digest(struct theme *t, const char *name, struct buf *out);
+
+/* The digest of the text template name was compiled from in this build,
+ * or NULL when it was not used; the string lasts as long as t. */
+const char *theme_digest_read(struct theme *t, const char *name);
 
 /* Compiles scss/style.scss into css. 0; -1 after reporting; 1 when the
  * theme has no stylesheet. */

@@ -673,6 +673,33 @@ times_new(void)
 }
 
 int
+vcs_head(struct buf *id, const char *dir)
+{
+	git_repository *repo = NULL;
+	git_oid head;
+	char hex[GIT_OID_HEXSZ + 1];
+	int err, rc = -1;
+
+	lib_begin();
+	err = git_repository_open_ext(&repo, dir, 0, NULL);
+	if (err == GIT_ENOTFOUND) {
+		rc = 1;
+	} else if (err == 0) {
+		err = head_id(&head, repo);
+		if (err > 0) {
+			rc = 1;
+		} else if (err == 0) {
+			git_oid_tostr(hex, sizeof(hex), &head);
+			buf_puts(id, hex);
+			rc = 0;
+		}
+	}
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return rc;
+}
+
+int
 vcs_times_load(struct vcs_times **out, const char *dir, struct diag *d)
 {
 	struct buf prefix = BUF_INIT;

@@ -14,6 +14,13 @@ struct diag;
  * <weft@localhost>". 0, or -1 after reporting. */
 int vcs_init_commit(const char *dir, const char *message, struct diag *d);
 
+/* The id of the commit HEAD points at in the repository holding dir, as
+ * 40 hex digits appended to id; 1 when dir is in no repository or HEAD has
+ * no commit; -1 (quietly) when the repository cannot be read. Cheap: an
+ * incremental build asks it to see whether the history moved. */
+struct buf;
+int vcs_head(struct buf *id, const char *dir);
+
 /*
  * The creation and modification times of the files of a repository, from
  * one walk of the history of HEAD, as ikiwiki's git plugin computes them: a

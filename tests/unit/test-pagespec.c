@@ -185,6 +185,7 @@ env_init(struct pagespec_env *env, const struct site *s, const char *loc,
 	env->enabled = enabled;
 	env->influence = c ? collect_influence : NULL;
 	env->arg = c;
+	env->influence_arg = c;
 }
 
 static char *

@@ -1,0 +1,203 @@
+/* deps.c — the dependency records of incremental builds. */
+#include "deps.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "pagespec.h"
+#include "xalloc.h"
+
+void
+depstore_init(struct depstore *s)
+{
+	pthread_mutex_init(&s->lock, NULL);
+	strmap_init(&s->bykey);
+	memset(&s->all, 0, sizeof(s->all));
+}
+
+static void
+dep_free(struct dep *d)
+{
+	free(d->spec);
+	free(d->location);
+	strmap_release(&d->hits, NULL);
+	free(d);
+}
+
+void
+depstore_release(struct depstore *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->all.n; i++)
+		dep_free(s->all.v[i]);
+	vec_release(&s->all);
+	strmap_release(&s->bykey, NULL);
+	pthread_mutex_destroy(&s->lock);
+}
+
+static void
+key_of(struct buf *k, const char *spec, const char *location, unsigned type)
+{
+	buf_printf(k, "%u\n%s\n%s", type, location ? location : "", spec);
+}
+
+/* Called with the lock held. */
+static struct dep *
+get_locked(struct depstore *s, const char *spec, const char *location,
+	   unsigned type)
+{
+	struct buf k = BUF_INIT;
+	void **slot;
+	struct dep *d;
+
+	key_of(&k, spec, location, type);
+	slot = strmap_slot(&s->bykey, k.data, k.len);
+	buf_release(&k);
+	if (*slot)
+		return *slot;
+	d = xcalloc(1, sizeof(*d));
+	d->spec = xstrdup(spec);
+	d->location = xstrdup(location ? location : "");
+	d->type = type;
+	d->fired = -1;
+	strmap_init(&d->hits);
+	d->id = (uint32_t)s->all.n;
+	vec_push(&s->all, d);
+	*slot = d;
+	return d;
+}
+
+struct dep *
+depstore_get(struct depstore *s, const char *spec, const char *location,
+	     unsigned type)
+{
+	struct dep *d;
+
+	pthread_mutex_lock(&s->lock);
+	d = get_locked(s, spec, location, type);
+	pthread_mutex_unlock(&s->lock);
+	return d;
+}
+
+struct deps *
+deps_new(void)
+{
+	struct deps *d = xcalloc(1, sizeof(*d));
+
+	strmap_init(&d->seen);
+	strmap_init(&d->lookups);
+	strmap_init(&d->templates);
+	return d;
+}
+
+void
+deps_free(struct deps *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	vec_release(&d->list);
+	strmap_release(&d->seen, NULL);
+	strmap_release(&d->lookups, free);
+	strmap_release(&d->templates, NULL);
+	for (i = 0; i < d->outputs.n; i++)
+		free(d->outputs.v[i]);
+	vec_release(&d->outputs);
+	free(d);
+}
+
+void
+deps_add(struct deps *d, struct dep *dep)
+{
+	void **slot = strmap_slot(&d->seen, (const char *)&dep, sizeof(dep));
+
+	if (*slot)
+		return;
+	*slot = dep;
+	vec_push(&d->list, dep);
+}
+
+void
+deps_lookup(struct deps *d, const char *from, const char *link, const char *found)
+{
+	struct buf k = BUF_INIT;
+	void **slot;
+
+	buf_printf(&k, "%s\n%s", from, link);
+	slot = strmap_slot(&d->lookups, k.data, k.len);
+	if (!*slot)
+		*slot = xstrdup(found ? found : "");
+	buf_release(&k);
+}
+
+void
+deps_template(struct deps *d, const char *name)
+{
+	strmap_slot(&d->templates, name, strlen(name));
+}
+
+void
+deps_output(struct deps *d, const char *path)
+{
+	vec_push(&d->outputs, xstrdup(path));
+}
+
+bool
+deps_record(struct deprec *rec, struct depstore *s, const char *spec,
+	    const char *location, unsigned type)
+{
+	pthread_mutex_lock(&s->lock);
+	rec->dep = get_locked(s, spec, location, type);
+	rec->recording = !rec->dep->fresh;
+	pthread_mutex_unlock(&s->lock);
+	strmap_init(&rec->hits);
+	return rec->recording;
+}
+
+void
+deps_hit(struct deprec *rec, const char *page, unsigned type)
+{
+	void **slot;
+
+	if (!rec->recording)
+		return;
+	slot = strmap_slot(&rec->hits, page, strlen(page));
+	*slot = (void *)((uintptr_t)*slot | type);
+}
+
+void
+deps_commit(struct deprec *rec, struct depstore *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (rec->recording && !rec->dep->fresh) {
+		/* The hits read from the last build's state give way: the
+		 * firing decisions that needed them are made before rendering. */
+		strmap_release(&rec->dep->hits, NULL);
+		rec->dep->hits = rec->hits;
+		rec->dep->fresh = true;
+		strmap_init(&rec->hits);
+	}
+	pthread_mutex_unlock(&s->lock);
+	strmap_release(&rec->hits, NULL);
+}
+
+unsigned
+deps_type(const char *words)
+{
+	unsigned t = 0;
+
+	if (!words || !*words)
+		return DEP_CONTENT;
+	if (strstr(words, "content"))
+		t |= DEP_CONTENT;
+	if (strstr(words, "presence"))
+		t |= DEP_PRESENCE;
+	if (strstr(words, "links"))
+		t |= DEP_LINKS;
+	if (strstr(words, "meta"))
+		t |= DEP_META;
+	return t ? t : DEP_CONTENT;
+}

@@ -1,0 +1,90 @@
+/* deps.h — what each page's scan and render read, so an incremental build
+ * knows which pages a change can reach. */
+#ifndef WEFT_DEPS_H
+#define WEFT_DEPS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "strmap.h"
+
+/*
+ * A dependency: a PageSpec (or a plain page name) matched from a location,
+ * in the ways it matters (DEP_CONTENT, DEP_PRESENCE, DEP_LINKS of
+ * pagespec.h), with the pages it reached: its results and every page whose
+ * data the answer depended on (ikiwiki's influences), each with how.
+ *
+ * While pages render the site does not change, so a dependency is known by
+ * its spec, location and type alone: the store holds one object per such
+ * key, shared by every page that has it (a sidebar's tag cloud, on every
+ * page), and its hits are recorded once per build. Hits read from the last
+ * build's state are kept until this build records the dependency again.
+ */
+struct dep {
+	char *spec;
+	char *location;
+	unsigned type;
+	struct strmap hits;	/* page name -> (void *)(uintptr_t)deptype */
+	bool fresh;		/* hits recorded by this build */
+	int fired;		/* this build: -1 undecided, 0 quiet, 1 fired */
+	uint32_t id;		/* for saving */
+};
+
+/* What one page read while it was scanned or rendered. */
+struct deps {
+	struct vec list;	/* struct dep *, each once */
+	struct strmap seen;	/* the list's keys, to keep each once */
+	struct strmap lookups;	/* "from\nlink" -> the page found ("" for none) */
+	struct strmap templates;	/* template names used */
+	struct vec outputs;	/* char *: files written besides the page's own */
+};
+
+struct depstore {
+	pthread_mutex_t lock;
+	struct strmap bykey;	/* "type\nlocation\nspec" -> struct dep * */
+	struct vec all;		/* struct dep *, by id */
+};
+
+void depstore_init(struct depstore *s);
+void depstore_release(struct depstore *s);
+
+/* The dependency of key (spec, location, type), made empty when new. */
+struct dep *depstore_get(struct depstore *s, const char *spec,
+			 const char *location, unsigned type);
+
+struct deps *deps_new(void);
+void deps_free(struct deps *d);
+/* Adds dep to d (once). */
+void deps_add(struct deps *d, struct dep *dep);
+void deps_lookup(struct deps *d, const char *from, const char *link,
+		 const char *found);
+void deps_template(struct deps *d, const char *name);
+void deps_output(struct deps *d, const char *path);
+
+/*
+ * Recording one match: deps_record starts it, returning true when the
+ * dependency's hits are to be recorded (the first match of its key in this
+ * build), false when they are known already; the hits go to rec through
+ * deps_hit, and deps_commit publishes them (the first to finish wins).
+ */
+/* A dependency's type may add DEP_ONEPAGE to the DEP_* bits: it records a
+ * test of one page (weft.match), which other pages coming to match cannot
+ * change; only the pages it hit matter. */
+enum { DEP_ONEPAGE = 1 << 8 };
+
+struct deprec {
+	struct dep *dep;
+	struct strmap hits;
+	bool recording;
+};
+bool deps_record(struct deprec *rec, struct depstore *s, const char *spec,
+		 const char *location, unsigned type);
+void deps_hit(struct deprec *rec, const char *page, unsigned type);
+void deps_commit(struct deprec *rec, struct depstore *s);
+
+/* The type mask named by words ("content presence links"); NULL or "":
+ * content. */
+unsigned deps_type(const char *words);
+
+#endif

@@ -1,0 +1,697 @@
+/* plan.c — incremental builds: the site as it is against the last build's
+ * state, so exactly the pages a change can reach are scanned and rendered. */
+#include "plan.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "diag.h"
+#include "pagespec.h"
+#include "path.h"
+#include "plugin.h"
+#include "render.h"
+#include "state.h"
+#include "vcs.h"
+#include "xalloc.h"
+
+/* ---- the start ------------------------------------------------------------- */
+
+/* Everything of the configuration a page could show: a change rebuilds
+ * everything, as any plugin may read any key. */
+static char *
+config_digest(struct build *b)
+{
+	struct buf out = BUF_INIT;
+	char *doc = b->cfg.doc.root ? cJSON_PrintUnformatted(b->cfg.doc.root) : NULL;
+	char *set = b->cfg.set ? cJSON_PrintUnformatted(b->cfg.set) : NULL;
+	uint64_t h = state_hash_str(STATE_HASH_INIT, WEFT_VERSION);
+
+	h = state_hash_str(h, doc);
+	h = state_hash_str(h, set);
+	buf_printf(&out, "%016llx", (unsigned long long)h);
+	free(doc);
+	free(set);
+	return buf_detach(&out, NULL);
+}
+
+static bool
+same(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+void
+plan_begin(struct build *b)
+{
+	struct buf d = BUF_INIT, path = BUF_INIT;
+	struct strmap_entry *e;
+	size_t iter = 0;
+
+	depstore_init(&b->deps);
+	state_init(&b->old, &b->deps);
+	strmap_init(&b->changed_templates);
+	strmap_init(&b->template_digests);
+	strmap_init(&b->specs);
+	pthread_mutex_init(&b->textlock, NULL);
+	b->digest_config = config_digest(b);
+	plugin_digest(b->plugins, &d);
+	b->digest_plugins = buf_detach(&d, NULL);
+	theme_digest(&b->theme, &d);
+	b->digest_theme = buf_detach(&d, NULL);
+	if (vcs_head(&d, b->site.srcdir) == 0)
+		b->head = buf_detach(&d, NULL);
+	path_join(&path, b->site.statedir, "state");
+	b->statefile = buf_detach(&path, NULL);
+	if (!b->opts.rebuild && !b->opts.check)
+		state_load(&b->old, b->statefile, b->diag);
+	b->incremental = same(b->old.config, b->digest_config) &&
+			 same(b->old.plugins, b->digest_plugins);
+	b->theme_changed = !b->incremental || !same(b->old.theme, b->digest_theme);
+	/* The digests as the build starts are what it saves: a template
+	 * edited while it runs is then seen by the next build. */
+	while (b->incremental && (e = strmap_next(&b->old.templates, &iter))) {
+		theme_template_digest(&b->theme, e->key, &d);
+		if (strcmp(d.data, e->val) != 0)
+			strmap_put(&b->changed_templates, e->key, e->keylen, b);
+		strmap_put(&b->template_digests, e->key, e->keylen, buf_detach(&d, NULL));
+	}
+	buf_release(&d);
+}
+
+/* ---- sources ------------------------------------------------------------- */
+
+static void
+flag_new(struct page *p)
+{
+	p->change |= CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_LINKS;
+}
+
+/* Whether p's source differs from its record in the last build: by its
+ * stat first, by its bytes when that differs. */
+static bool
+source_changed(struct build *b, struct page *p, const struct state_source *os)
+{
+	if (os->size == p->size && os->mtime_ns == p->mtime_ns &&
+	    os->ctime_ns == p->ctime_ns && os->ino == p->ino) {
+		p->text_hash = os->hash;
+		return false;
+	}
+	if (p->kind == SRC_FILE)
+		return true;	/* copied again; the writer skips equal bytes */
+	if (render_read(b, p) < 0)
+		return true;
+	return p->text_hash != os->hash;
+}
+
+bool
+plan_sources(struct build *b)
+{
+	struct strmap_entry *e;
+	size_t i, iter = 0;
+	bool quiet = b->incremental && !b->theme_changed &&
+		     b->changed_templates.count == 0 && same(b->head, b->old.head);
+
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+		const struct state_source *os;
+
+		if (!p->src)
+			continue;
+		p->old = b->incremental ? strmap_gets(&b->old.pages, p->name) : NULL;
+		os = b->incremental ? strmap_gets(&b->old.sources, p->src) : NULL;
+		if (!os || !p->old) {
+			flag_new(p);
+			quiet = false;
+		} else if (source_changed(b, p, os)) {
+			p->change |= CHANGE_TEXT;
+			quiet = false;
+		} else if (p->old->failed) {
+			quiet = false;	/* it reports its errors again */
+		}
+	}
+	/* A source gone. */
+	while (quiet && (e = strmap_next(&b->old.sources, &iter)))
+		if (!site_page_src(&b->site, e->key))
+			quiet = false;
+	/* The output directory went away, or files the theme wrote did. */
+	if (quiet && (!b->out.existed || access(b->out.manifest, R_OK) != 0))
+		quiet = false;
+	for (i = 0; quiet && i < b->old.outputs.n; i++)
+		if (!output_exists(&b->out, b->old.outputs.v[i]))
+			quiet = false;
+	return quiet;
+}
+
+/* ---- dates -------------------------------------------------------------- */
+
+void
+plan_dates(struct build *b)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t clamp = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : 0;
+	bool walk = b->head && !(b->incremental && same(b->head, b->old.head));
+	size_t i;
+
+	if (walk && vcs_times_load(&b->times, b->site.srcdir, b->diag) < 0)
+		b->times = NULL;
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+		const struct state_source *os = p->src && b->incremental ?
+			strmap_gets(&b->old.sources, p->src) : NULL;
+		time_t c, m;
+
+		if (!p->src)
+			continue;
+		if (b->times && vcs_times_get(b->times, p->src, &c, &m)) {
+			p->from_git = true;
+		} else if (!walk && b->head && os && os->from_git) {
+			/* The history has not moved: its dates stand. */
+			c = os->ctime, m = os->mtime;
+			p->from_git = true;
+		} else {
+			c = m = p->mtime;
+			if (clamp && m > clamp)
+				c = m = clamp;
+		}
+		p->ctime = p->base_ctime = c;
+		p->mtime = p->base_mtime = m;
+		/* Dates shown change: scanned again, so meta date applies anew. */
+		if (os && (os->ctime != c || os->mtime != m))
+			p->change |= CHANGE_META;
+	}
+}
+
+/* ---- restoring scan results ---------------------------------------------- */
+
+/* Whether a dependency of a scan fired: the scans of the last build read
+ * pages' texts (template pages, say), by name. */
+static bool
+scan_dep_fired(struct build *b, const struct dep *d)
+{
+	struct strmap_entry *e;
+	size_t iter = 0;
+
+	while ((e = strmap_next(&d->hits, &iter))) {
+		struct page *q = site_page(&b->site, e->key);
+
+		if (q ? (q->change & (CHANGE_TEXT | CHANGE_ADDED)) != 0 :
+		    strmap_gets(&b->old.pages, e->key) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static bool
+scan_deps_fired(struct build *b, const struct deps *d)
+{
+	size_t i;
+
+	for (i = 0; d && i < d->list.n; i++)
+		if (scan_dep_fired(b, d->list.v[i]))
+			return true;
+	return false;
+}
+
+static void
+restore_links(struct build *b, struct page *p, const struct state_page *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nlinks; i++) {
+		const struct state_link *l = &o->links[i];
+		const char *type = l->type ? site_linktype(&b->site, l->type) : NULL;
+
+		page_add_link(p, l->target, strlen(l->target), type, l->line);
+	}
+}
+
+bool
+plan_restore(struct build *b, struct page *p)
+{
+	struct state_page *o;
+
+	if (!p->src)	/* a page a plugin made: known by its text */
+		p->text_hash = state_hash(STATE_HASH_INIT, p->text, p->len);
+	if (!b->incremental)
+		return false;
+	if (!p->src) {
+		p->old = strmap_gets(&b->old.pages, p->name);
+		if (!p->old)
+			flag_new(p);
+		else if (p->old->text_hash != p->text_hash)
+			p->change |= CHANGE_TEXT;
+		else if (p->old->ctime != p->ctime || p->old->mtime != p->mtime)
+			p->change |= CHANGE_META;	/* its plugin dates it anew */
+	}
+	o = p->old;
+	if (!o || (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META)) || o->failed ||
+	    o->kind != (int)p->kind || !same(o->type, p->type) ||
+	    scan_deps_fired(b, o->scan))
+		return false;
+	p->body = o->body;
+	p->body_line = o->body_line;
+	p->ctime = o->ctime;
+	p->mtime = o->mtime;
+	restore_links(b, p, o);
+	cJSON_Delete(p->state);
+	p->state = o->state ? cJSON_Parse(o->state) : NULL;
+	p->scan_deps = o->scan;
+	o->scan = NULL;
+	p->restored = true;
+	return true;
+}
+
+bool
+plan_text(struct build *b, struct page *p)
+{
+	bool ok;
+
+	if (p->text)
+		return true;
+	if (!p->src)
+		return false;
+	pthread_mutex_lock(&b->textlock);
+	/* The body's offset was restored: front matter is not read again. */
+	if (!p->text) {
+		size_t body = p->body;
+		unsigned line = p->body_line;
+
+		render_read(b, p);
+		p->body = body;
+		p->body_line = line;
+		cJSON_Delete(p->frontmatter);
+		p->frontmatter = NULL;
+	}
+	ok = p->text != NULL;
+	pthread_mutex_unlock(&b->textlock);
+	return ok;
+}
+
+/* ---- what changed -------------------------------------------------------- */
+
+static uint64_t
+links_hash(const struct page *p)
+{
+	uint64_t h = STATE_HASH_INIT;
+	size_t i;
+
+	for (i = 0; i < p->nlinks; i++) {
+		h = state_hash_str(h, p->links[i].target);
+		h = state_hash_str(h, p->links[i].type);
+	}
+	return h;
+}
+
+static uint64_t
+old_links_hash(const struct state_page *o)
+{
+	uint64_t h = STATE_HASH_INIT;
+	size_t i;
+
+	for (i = 0; i < o->nlinks; i++) {
+		h = state_hash_str(h, o->links[i].target);
+		h = state_hash_str(h, o->links[i].type);
+	}
+	return h;
+}
+
+static uint64_t
+resolved_hash(const struct page *p)
+{
+	uint64_t h = STATE_HASH_INIT;
+	size_t i;
+
+	for (i = 0; i < p->nlinks; i++)
+		h = state_hash_str(h, p->links[i].to ? p->links[i].to->name : NULL);
+	return h;
+}
+
+static uint64_t
+old_resolved_hash(const struct state_page *o)
+{
+	uint64_t h = STATE_HASH_INIT;
+	size_t i;
+
+	for (i = 0; i < o->nlinks; i++)
+		h = state_hash_str(h, o->links[i].to);
+	return h;
+}
+
+static uint64_t
+plan_backlinks_hash(const struct page *p)
+{
+	uint64_t h = STATE_HASH_INIT;
+	size_t i;
+
+	for (i = 0; i < p->backlinks.n; i++)
+		h = state_hash_str(h, ((struct page *)p->backlinks.v[i])->name);
+	return h;
+}
+
+static uint64_t
+meta_hash(const char *state, time_t ctime, time_t mtime)
+{
+	uint64_t h = state_hash_str(STATE_HASH_INIT, state);
+
+	h = state_hash(h, &ctime, sizeof(ctime));
+	return state_hash(h, &mtime, sizeof(mtime));
+}
+
+/* How a page scanned in this build differs from its record. */
+static void
+compare_scan(struct page *p)
+{
+	const struct state_page *o = p->old;
+	char *json = p->state ? cJSON_PrintUnformatted(p->state) : NULL;
+
+	if (meta_hash(json, p->ctime, p->mtime) != meta_hash(o->state, o->ctime, o->mtime))
+		p->change |= CHANGE_META;
+	if (links_hash(p) != old_links_hash(o))
+		p->change |= CHANGE_LINKS;
+	free(json);
+}
+
+/* Whether page q now matches the dependency d. */
+static bool
+now_matches(struct build *b, const struct dep *d, const struct page *q)
+{
+	struct pagespec_env env;
+	struct buf err = BUF_INIT;
+	void **slot;
+
+	if (pagespec_is_simple(d->spec))
+		return strcasecmp(d->spec, q->name) == 0;
+	slot = strmap_slot(&b->specs, d->spec, strlen(d->spec));
+	if (!*slot)
+		*slot = pagespec_compile(d->spec, &err);
+	buf_release(&err);
+	if (!*slot)
+		return true;	/* cannot tell: rebuild */
+	memset(&env, 0, sizeof(env));
+	env.site = &b->site;
+	env.location = d->location;
+	env.tagbase = config_str(&b->cfg, "tagbase");
+	return pagespec_match(*slot, q, &env);
+}
+
+/* Whether a change reaches a dependency: a page it reached changed in a way
+ * it cares about, or went away, or a changed page now matches it. */
+static bool
+dep_fired(struct build *b, struct dep *d)
+{
+	size_t i;
+
+	if (d->fired >= 0)
+		return d->fired;
+	d->fired = 0;
+	for (i = 0; i < b->changed.n && !d->fired; i++) {
+		struct page *q = b->changed.v[i];
+		unsigned how = (unsigned)(uintptr_t)strmap_gets(&d->hits, q->name);
+
+		if (how)
+			d->fired = ((how & DEP_CONTENT) &&
+				    (q->change & (CHANGE_TEXT | CHANGE_META))) ||
+				   ((how & DEP_META) && (q->change & CHANGE_META)) ||
+				   ((how & DEP_LINKS) && (q->change & CHANGE_LINKS)) ||
+				   (q->change & CHANGE_ADDED);
+		else if (!(d->type & DEP_ONEPAGE))
+			d->fired = (q->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META |
+						 CHANGE_LINKS)) && now_matches(b, d, q);
+	}
+	for (i = 0; i < b->deleted.n && !d->fired; i++)
+		d->fired = strmap_gets(&d->hits, b->deleted.v[i]) != NULL;
+	return d->fired;
+}
+
+/* Whether a bestlink a plugin made finds another page now: only when pages
+ * came or went. */
+static bool
+lookups_moved(struct build *b, const struct deps *d)
+{
+	struct strmap_entry *e;
+	size_t iter = 0;
+	bool moved = false;
+
+	if (!d || (b->deleted.n == 0 && b->added == 0))
+		return false;
+	while (!moved && (e = strmap_next(&d->lookups, &iter))) {
+		char *from = xstrndup(e->key, e->keylen), *nl = strchr(from, '\n');
+		struct page *to;
+
+		if (!nl) {
+			moved = true;
+		} else {
+			*nl = '\0';
+			to = site_bestlink(&b->site, from, nl + 1, strlen(nl + 1));
+			moved = strcmp(to ? to->name : "", e->val) != 0;
+		}
+		free(from);
+	}
+	return moved;
+}
+
+static bool
+templates_changed(struct build *b, const struct deps *d)
+{
+	struct strmap_entry *e;
+	size_t iter = 0;
+
+	while (d && (e = strmap_next(&d->templates, &iter)))
+		if (strmap_get(&b->changed_templates, e->key, e->keylen))
+			return true;
+	return false;
+}
+
+/* The first dependency of d that fired, or NULL. */
+static const struct dep *
+fired_dep(struct build *b, const struct deps *d)
+{
+	size_t i;
+
+	for (i = 0; d && i < d->list.n; i++)
+		if (dep_fired(b, d->list.v[i]))
+			return d->list.v[i];
+	return NULL;
+}
+
+/* Whether p is to be rendered, and why (said with -v -v). */
+static bool
+must_render(struct build *b, struct page *p)
+{
+	const struct dep *d;
+	const char *why = NULL;
+
+	if (!b->incremental || !p->old || p->old->failed)
+		return true;
+	if (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_LINKS |
+			 CHANGE_RESOLVED | CHANGE_BACKLINKS))
+		why = "it changed";
+	else if (templates_changed(b, p->render_deps))
+		why = "a template it uses changed";
+	else if (lookups_moved(b, p->render_deps))
+		why = "a page it looks up came or went";
+	else if ((d = fired_dep(b, p->render_deps)))
+		diag_debug(b->diag, "rendering %s: it depends on \"%s\" from %s",
+			   p->name, d->spec, d->location);
+	else
+		return false;
+	if (why)
+		diag_debug(b->diag, "rendering %s: %s (%#x)", p->name, why, p->change);
+	return true;
+}
+
+void
+plan_changes(struct build *b)
+{
+	struct strmap_entry *e;
+	size_t i, iter = 0;
+
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+
+		if (!b->incremental)
+			continue;
+		if (!p->old && !(p->change & CHANGE_ADDED))
+			p->old = strmap_gets(&b->old.pages, p->name);
+		if (!p->old) {
+			flag_new(p);
+		} else {
+			if (!p->restored)
+				compare_scan(p);
+			if (resolved_hash(p) != old_resolved_hash(p->old))
+				p->change |= CHANGE_RESOLVED;
+			if (plan_backlinks_hash(p) != p->old->backlinks_hash)
+				p->change |= CHANGE_BACKLINKS;
+			if (!p->render_deps) {
+				p->render_deps = p->old->render;
+				p->old->render = NULL;
+			}
+		}
+		b->added += (p->change & CHANGE_ADDED) != 0;
+		if (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_LINKS))
+			vec_push(&b->changed, p);
+	}
+	while (b->incremental && (e = strmap_next(&b->old.pages, &iter)))
+		if (!site_page(&b->site, e->key))
+			vec_push(&b->deleted, e->key);
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+
+		if (p->dest)
+			p->render = p->kind == SRC_FILE ?
+				!b->incremental || (p->change & (CHANGE_ADDED | CHANGE_TEXT)) :
+				p->kind == SRC_PAGE && must_render(b, p);
+		/* An output someone deleted is written again. */
+		if (p->dest && !p->render && !output_exists(&b->out, p->dest))
+			p->render = true;
+	}
+	for (i = 0; !b->theme_changed && i < b->old.outputs.n; i++)
+		if (!output_exists(&b->out, b->old.outputs.v[i]))
+			b->theme_changed = true;
+}
+
+/* ---- the next build's state -------------------------------------------- */
+
+static void
+save_page(struct state *st, struct page *p)
+{
+	struct state_page *s = state_page_new(st, p->name);
+	size_t i;
+
+	s->src = p->src ? xstrdup(p->src) : NULL;
+	s->kind = (int)p->kind;
+	s->type = p->type ? xstrdup(p->type) : NULL;
+	s->ctime = p->ctime;
+	s->mtime = p->mtime;
+	s->size = p->size;
+	s->body = p->body;
+	s->body_line = p->body_line;
+	s->text_hash = p->text_hash;
+	s->nlinks = p->nlinks;
+	s->links = xcalloc(p->nlinks + 1, sizeof(*s->links));
+	for (i = 0; i < p->nlinks; i++) {
+		s->links[i].target = xstrdup(p->links[i].target);
+		s->links[i].type = p->links[i].type ? xstrdup(p->links[i].type) : NULL;
+		s->links[i].line = p->links[i].line;
+		s->links[i].to = p->links[i].to ? xstrdup(p->links[i].to->name) : NULL;
+	}
+	s->state = p->state ? cJSON_PrintUnformatted(p->state) : NULL;
+	s->backlinks_hash = plan_backlinks_hash(p);
+	s->failed = p->failed;
+	/* Borrowed from the page: handed back before the state is freed. */
+	s->scan = p->scan_deps;
+	s->render = p->render_deps;
+}
+
+static void
+save_source(struct state *st, const struct page *p)
+{
+	struct state_source *s = state_source_new(st, p->src);
+
+	s->size = p->size;
+	s->mtime_ns = p->mtime_ns;
+	s->ctime_ns = p->ctime_ns;
+	s->ino = p->ino;
+	s->hash = p->text_hash;
+	s->ctime = p->base_ctime;
+	s->mtime = p->base_mtime;
+	s->from_git = p->from_git;
+}
+
+/* The digest of every template some page used: as the build started, or as
+ * the theme read it when it was first used. */
+static void
+save_templates(struct build *b, struct state *st)
+{
+	struct buf d = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+		struct strmap_entry *e;
+		size_t iter = 0;
+
+		while (p->render_deps && (e = strmap_next(&p->render_deps->templates, &iter))) {
+			void **slot = strmap_slot(&st->templates, e->key, e->keylen);
+			const char *known = strmap_get(&b->template_digests, e->key, e->keylen);
+
+			if (*slot)
+				continue;
+			if (!known)
+				known = theme_digest_read(&b->theme, e->key);
+			if (known) {
+				*slot = xstrdup(known);
+			} else {
+				theme_template_digest(&b->theme, e->key, &d);
+				*slot = buf_detach(&d, NULL);
+			}
+		}
+	}
+	buf_release(&d);
+}
+
+int
+plan_save(struct build *b)
+{
+	struct state st;
+	struct strmap_entry *e;
+	size_t i, iter = 0;
+	int rc;
+
+	if (b->opts.check)
+		return 0;
+	state_init(&st, &b->deps);
+	st.config = xstrdup(b->digest_config);
+	st.plugins = xstrdup(b->digest_plugins);
+	st.theme = xstrdup(b->digest_theme);
+	st.head = b->head ? xstrdup(b->head) : NULL;
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+
+		save_page(&st, p);
+		if (p->src)
+			save_source(&st, p);
+	}
+	save_templates(b, &st);
+	for (i = 0; i < b->theme_outputs.n; i++)
+		vec_push(&st.outputs, xstrdup(b->theme_outputs.v[i]));
+	rc = state_save(&st, b->statefile, b->diag);
+	while ((e = strmap_next(&st.pages, &iter))) {
+		struct state_page *s = e->val;
+
+		s->scan = s->render = NULL;
+	}
+	state_release(&st);
+	return rc;
+}
+
+static void
+free_spec(void *p)
+{
+	pagespec_free(p);
+}
+
+void
+plan_end(struct build *b)
+{
+	if (!b->statefile)
+		return;
+	state_release(&b->old);
+	depstore_release(&b->deps);
+	strmap_release(&b->changed_templates, NULL);
+	strmap_release(&b->template_digests, free);
+	strmap_release(&b->specs, free_spec);
+	pthread_mutex_destroy(&b->textlock);
+	vec_release(&b->changed);
+	vec_release(&b->deleted);
+	free(b->digest_config);
+	free(b->digest_plugins);
+	free(b->digest_theme);
+	free(b->head);
+	free(b->statefile);
+}

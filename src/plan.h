@@ -1,0 +1,39 @@
+/* plan.h — what an incremental build must redo: the last build's state
+ * against the site as it is now. */
+#ifndef WEFT_PLAN_H
+#define WEFT_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct build;
+struct page;
+
+/*
+ * The order of a build:
+ *   plan_begin     digests of configuration, plugins, theme; the last state
+ *   plan_sources   each source against the last build (after scan_tree);
+ *                  true when nothing at all can have changed
+ *   plan_dates     page dates (git history only when it moved)
+ *   plan_restore   for each page about to be scanned: its last scan
+ *                  results instead, when they still hold
+ *   plan_changes   after linking: how each page changed, which to render
+ *   plan_save      the state for the next build
+ *
+ * Nothing cascades through rendered pages: a page that inlines another
+ * records, as its own, the dependencies of what it inlines, so one pass
+ * over the dependencies finds every page a change reaches.
+ */
+void plan_begin(struct build *b);
+bool plan_sources(struct build *b);
+void plan_dates(struct build *b);
+bool plan_restore(struct build *b, struct page *p);
+void plan_changes(struct build *b);
+int plan_save(struct build *b);
+void plan_end(struct build *b);
+
+/* p's source text, read on first use for a page whose scan results were
+ * restored (thread-safe). */
+bool plan_text(struct build *b, struct page *p);
+
+#endif

@@ -1,0 +1,601 @@
+/* state.c — the build state file: a versioned sequence of records. */
+#include "state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "path.h"
+#include "xalloc.h"
+
+#define MAGIC "weft-state 2\n"
+
+uint64_t
+state_hash(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+uint64_t
+state_hash_str(uint64_t h, const char *s)
+{
+	/* The terminator too, so "ab","c" and "a","bc" differ. */
+	return state_hash(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+void
+state_init(struct state *st, struct depstore *deps)
+{
+	memset(st, 0, sizeof(*st));
+	strmap_init(&st->templates);
+	strmap_init(&st->sources);
+	strmap_init(&st->pages);
+	st->deps = deps;
+}
+
+void
+state_page_free(struct state_page *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nlinks; i++) {
+		free(p->links[i].target);
+		free(p->links[i].type);
+		free(p->links[i].to);
+	}
+	free(p->links);
+	free(p->name);
+	free(p->src);
+	free(p->type);
+	free(p->state);
+	deps_free(p->scan);
+	deps_free(p->render);
+	free(p);
+}
+
+static void
+free_page_void(void *p)
+{
+	state_page_free(p);
+}
+
+void
+state_release(struct state *st)
+{
+	size_t i;
+
+	free(st->config);
+	free(st->plugins);
+	free(st->theme);
+	free(st->head);
+	strmap_release(&st->templates, free);
+	strmap_release(&st->sources, free);
+	strmap_release(&st->pages, free_page_void);
+	for (i = 0; i < st->outputs.n; i++)
+		free(st->outputs.v[i]);
+	vec_release(&st->outputs);
+}
+
+struct state_page *
+state_page_new(struct state *st, const char *name)
+{
+	struct state_page *p = xcalloc(1, sizeof(*p));
+	struct state_page *old;
+
+	p->name = xstrdup(name);
+	old = strmap_put(&st->pages, name, strlen(name), p);
+	state_page_free(old);
+	return p;
+}
+
+struct state_source *
+state_source_new(struct state *st, const char *path)
+{
+	struct state_source *s = xcalloc(1, sizeof(*s));
+
+	free(strmap_put(&st->sources, path, strlen(path), s));
+	return s;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void
+put_u64(struct buf *b, uint64_t v)
+{
+	do {
+		unsigned char c = v & 0x7f;
+
+		v >>= 7;
+		buf_putc(b, c | (v ? 0x80 : 0));
+	} while (v);
+}
+
+static void
+put_i64(struct buf *b, int64_t v)
+{
+	put_u64(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static void
+put_str(struct buf *b, const char *s)
+{
+	if (!s) {
+		put_u64(b, 0);
+		return;
+	}
+	put_u64(b, strlen(s) + 1);
+	buf_puts(b, s);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The keys of m, sorted, so the file is the same for the same state. */
+static const char **
+sorted_keys(const struct strmap *m, size_t *n)
+{
+	const char **k = xcalloc(m->count + 1, sizeof(*k));
+	struct strmap_entry *e;
+	size_t iter = 0;
+
+	*n = 0;
+	while ((e = strmap_next(m, &iter)))
+		k[(*n)++] = e->key;
+	if (*n)
+		qsort(k, *n, sizeof(*k), str_cmp);
+	return k;
+}
+
+static void
+put_deps(struct buf *b, const struct deps *d)
+{
+	const char **k;
+	size_t i, n;
+
+	if (!d) {
+		put_u64(b, 0);
+		return;
+	}
+	put_u64(b, 1);
+	put_u64(b, d->list.n);
+	for (i = 0; i < d->list.n; i++)
+		put_u64(b, ((struct dep *)d->list.v[i])->id);
+	k = sorted_keys(&d->lookups, &n);
+	put_u64(b, n);
+	for (i = 0; i < n; i++) {
+		put_str(b, k[i]);
+		put_str(b, strmap_gets(&d->lookups, k[i]));
+	}
+	free(k);
+	k = sorted_keys(&d->templates, &n);
+	put_u64(b, n);
+	for (i = 0; i < n; i++)
+		put_str(b, k[i]);
+	free(k);
+	put_u64(b, d->outputs.n);
+	for (i = 0; i < d->outputs.n; i++)
+		put_str(b, d->outputs.v[i]);
+}
+
+static void
+put_page(struct buf *b, const struct state_page *p)
+{
+	size_t i;
+
+	put_str(b, p->name);
+	put_str(b, p->src);
+	put_u64(b, (uint64_t)p->kind);
+	put_str(b, p->type);
+	put_i64(b, p->ctime);
+	put_i64(b, p->mtime);
+	put_i64(b, p->size);
+	put_u64(b, p->body);
+	put_u64(b, p->body_line);
+	put_u64(b, p->text_hash);
+	put_u64(b, p->nlinks);
+	for (i = 0; i < p->nlinks; i++) {
+		put_str(b, p->links[i].target);
+		put_str(b, p->links[i].type);
+		put_u64(b, p->links[i].line);
+		put_str(b, p->links[i].to);
+	}
+	put_str(b, p->state);
+	put_u64(b, p->backlinks_hash);
+	put_u64(b, p->failed);
+	put_deps(b, p->scan);
+	put_deps(b, p->render);
+}
+
+/* Numbers the dependencies the pages use, in a stable order, and writes
+ * them. */
+static void
+put_all_deps(struct buf *b, const struct state *st, const char **names, size_t n)
+{
+	struct vec used = VEC_INIT;
+	size_t i, j, h;
+
+	for (i = 0; i < st->deps->all.n; i++)
+		((struct dep *)st->deps->all.v[i])->id = UINT32_MAX;
+	for (i = 0; i < n; i++) {
+		const struct state_page *p = strmap_gets(&st->pages, names[i]);
+		const struct deps *lists[2] = { p->scan, p->render };
+
+		for (h = 0; h < 2; h++) {
+			for (j = 0; lists[h] && j < lists[h]->list.n; j++) {
+				struct dep *d = lists[h]->list.v[j];
+
+				if (d->id == UINT32_MAX) {
+					d->id = (uint32_t)used.n;
+					vec_push(&used, d);
+				}
+			}
+		}
+	}
+	put_u64(b, used.n);
+	for (i = 0; i < used.n; i++) {
+		struct dep *d = used.v[i];
+		const char **k = sorted_keys(&d->hits, &h);
+
+		put_str(b, d->spec);
+		put_str(b, d->location);
+		put_u64(b, d->type);
+		put_u64(b, h);
+		for (j = 0; j < h; j++) {
+			put_str(b, k[j]);
+			put_u64(b, (uintptr_t)strmap_gets(&d->hits, k[j]));
+		}
+		free(k);
+	}
+	vec_release(&used);
+}
+
+int
+state_save(const struct state *st, const char *path, struct diag *d)
+{
+	struct buf b = BUF_INIT, tmp = BUF_INIT;
+	const char **names;
+	size_t i, n;
+	FILE *f = NULL;
+	int rc = -1;
+
+	buf_puts(&b, MAGIC);
+	put_str(&b, st->config);
+	put_str(&b, st->plugins);
+	put_str(&b, st->theme);
+	put_str(&b, st->head);
+	names = sorted_keys(&st->templates, &n);
+	put_u64(&b, n);
+	for (i = 0; i < n; i++) {
+		put_str(&b, names[i]);
+		put_str(&b, strmap_gets(&st->templates, names[i]));
+	}
+	free(names);
+	names = sorted_keys(&st->sources, &n);
+	put_u64(&b, n);
+	for (i = 0; i < n; i++) {
+		const struct state_source *s = strmap_gets(&st->sources, names[i]);
+
+		put_str(&b, names[i]);
+		put_i64(&b, s->size);
+		put_i64(&b, s->mtime_ns);
+		put_i64(&b, s->ctime_ns);
+		put_u64(&b, s->ino);
+		put_u64(&b, s->hash);
+		put_i64(&b, s->ctime);
+		put_i64(&b, s->mtime);
+		put_u64(&b, s->from_git);
+	}
+	free(names);
+	names = sorted_keys(&st->pages, &n);
+	put_all_deps(&b, st, names, n);
+	put_u64(&b, n);
+	for (i = 0; i < n; i++)
+		put_page(&b, strmap_gets(&st->pages, names[i]));
+	free(names);
+	put_u64(&b, st->outputs.n);
+	for (i = 0; i < st->outputs.n; i++)
+		put_str(&b, st->outputs.v[i]);
+
+	buf_printf(&tmp, "%s.new", path);
+	if (path_mkdirs_parent(path) < 0 || !(f = fopen(tmp.data, "wb")) ||
+	    fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0 ||
+	    rename(tmp.data, path) < 0) {
+		diag_error(d, path, 0, "cannot write the build state: %s", strerror(errno));
+		unlink(tmp.data);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&b);
+	buf_release(&tmp);
+	return rc;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+struct rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t
+get_u64(struct rd *r)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (!r->bad) {
+		unsigned char c;
+
+		if (r->p >= r->end || shift > 63) {
+			r->bad = true;
+			break;
+		}
+		c = *r->p++;
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return v;
+		shift += 7;
+	}
+	return 0;
+}
+
+static int64_t
+get_i64(struct rd *r)
+{
+	uint64_t u = get_u64(r);
+
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* A copy of the next string, NULL for an absent one. */
+static char *
+get_str(struct rd *r)
+{
+	uint64_t n = get_u64(r);
+
+	if (r->bad || n == 0)
+		return NULL;
+	if (n - 1 > (uint64_t)(r->end - r->p) || memchr(r->p, '\0', n - 1)) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n - 1;
+	return xstrndup((const char *)r->p - (n - 1), n - 1);
+}
+
+/* A count of items each at least min bytes long: a damaged count cannot
+ * make the reader allocate more than the file could hold. */
+static size_t
+get_count(struct rd *r, size_t min)
+{
+	uint64_t n = get_u64(r);
+
+	if (n > (uint64_t)(r->end - r->p) / (min ? min : 1)) {
+		r->bad = true;
+		return 0;
+	}
+	return (size_t)n;
+}
+
+static struct deps *
+get_deps(struct rd *r, struct dep **ids, size_t nids)
+{
+	struct deps *d;
+	size_t i, n;
+
+	if (get_u64(r) == 0)
+		return NULL;
+	d = deps_new();
+	n = get_count(r, 1);
+	for (i = 0; i < n && !r->bad; i++) {
+		uint64_t id = get_u64(r);
+
+		if (id >= nids)
+			r->bad = true;
+		else
+			deps_add(d, ids[id]);
+	}
+	n = get_count(r, 2);
+	for (i = 0; i < n && !r->bad; i++) {
+		char *k = get_str(r), *v = get_str(r);
+
+		if (k)
+			free(strmap_put(&d->lookups, k, strlen(k), v ? v : xstrdup("")));
+		else
+			free(v);
+		free(k);
+	}
+	n = get_count(r, 1);
+	for (i = 0; i < n && !r->bad; i++) {
+		char *k = get_str(r);
+
+		if (k)
+			deps_template(d, k);
+		free(k);
+	}
+	n = get_count(r, 1);
+	for (i = 0; i < n && !r->bad; i++) {
+		char *k = get_str(r);
+
+		if (k)
+			vec_push(&d->outputs, k);
+	}
+	return d;
+}
+
+static void
+get_page(struct rd *r, struct state *st, struct dep **ids, size_t nids)
+{
+	char *name = get_str(r);
+	struct state_page *p;
+	size_t i;
+
+	if (!name) {
+		r->bad = true;
+		return;
+	}
+	p = state_page_new(st, name);
+	free(name);
+	p->src = get_str(r);
+	p->kind = (int)get_u64(r);
+	p->type = get_str(r);
+	p->ctime = (time_t)get_i64(r);
+	p->mtime = (time_t)get_i64(r);
+	p->size = (off_t)get_i64(r);
+	p->body = (size_t)get_u64(r);
+	p->body_line = (unsigned)get_u64(r);
+	p->text_hash = get_u64(r);
+	p->nlinks = get_count(r, 4);
+	p->links = xcalloc(p->nlinks + 1, sizeof(*p->links));
+	for (i = 0; i < p->nlinks && !r->bad; i++) {
+		p->links[i].target = get_str(r);
+		p->links[i].type = get_str(r);
+		p->links[i].line = (unsigned)get_u64(r);
+		p->links[i].to = get_str(r);
+		if (!p->links[i].target)
+			r->bad = true;
+	}
+	p->state = get_str(r);
+	p->backlinks_hash = get_u64(r);
+	p->failed = get_u64(r) != 0;
+	p->scan = get_deps(r, ids, nids);
+	p->render = get_deps(r, ids, nids);
+}
+
+static struct dep **
+get_all_deps(struct rd *r, struct state *st, size_t *n)
+{
+	struct dep **ids;
+	size_t i, j, h;
+
+	*n = get_count(r, 4);
+	ids = xcalloc(*n + 1, sizeof(*ids));
+	for (i = 0; i < *n && !r->bad; i++) {
+		char *spec = get_str(r), *loc = get_str(r);
+		unsigned type = (unsigned)get_u64(r);
+
+		if (!spec) {
+			r->bad = true;
+			free(loc);
+			break;
+		}
+		ids[i] = depstore_get(st->deps, spec, loc, type);
+		free(spec);
+		free(loc);
+		h = get_count(r, 2);
+		for (j = 0; j < h && !r->bad; j++) {
+			char *page = get_str(r);
+			uint64_t t = get_u64(r);
+
+			if (page)
+				strmap_put(&ids[i]->hits, page, strlen(page), (void *)(uintptr_t)t);
+			free(page);
+		}
+	}
+	return ids;
+}
+
+static void
+parse(struct rd *r, struct state *st)
+{
+	struct dep **ids;
+	size_t i, n, nids;
+
+	st->config = get_str(r);
+	st->plugins = get_str(r);
+	st->theme = get_str(r);
+	st->head = get_str(r);
+	n = get_count(r, 2);
+	for (i = 0; i < n && !r->bad; i++) {
+		char *k = get_str(r), *v = get_str(r);
+
+		if (k && v)
+			free(strmap_put(&st->templates, k, strlen(k), v));
+		else
+			free(v);
+		free(k);
+	}
+	n = get_count(r, 6);
+	for (i = 0; i < n && !r->bad; i++) {
+		char *path = get_str(r);
+		struct state_source *s;
+
+		if (!path) {
+			r->bad = true;
+			break;
+		}
+		s = state_source_new(st, path);
+		free(path);
+		s->size = (off_t)get_i64(r);
+		s->mtime_ns = get_i64(r);
+		s->ctime_ns = get_i64(r);
+		s->ino = get_u64(r);
+		s->hash = get_u64(r);
+		s->ctime = (time_t)get_i64(r);
+		s->mtime = (time_t)get_i64(r);
+		s->from_git = get_u64(r) != 0;
+	}
+	ids = get_all_deps(r, st, &nids);
+	n = get_count(r, 16);
+	for (i = 0; i < n && !r->bad; i++)
+		get_page(r, st, ids, nids);
+	free(ids);
+	n = get_count(r, 1);
+	for (i = 0; i < n && !r->bad; i++) {
+		char *o = get_str(r);
+
+		if (o)
+			vec_push(&st->outputs, o);
+	}
+	if (r->p != r->end)
+		r->bad = true;
+}
+
+int
+state_load(struct state *st, const char *path, struct diag *d)
+{
+	struct buf b = BUF_INIT;
+	struct rd r;
+	size_t m = strlen(MAGIC);
+	struct depstore *deps = st->deps;
+
+	if (buf_read_file(&b, path) < 0) {
+		if (errno != ENOENT)
+			diag_note(d, path, 0, "cannot read the build state (%s); building everything",
+				  strerror(errno));
+		buf_release(&b);
+		return 0;
+	}
+	r.p = (const unsigned char *)b.data + m;
+	r.end = (const unsigned char *)b.data + b.len;
+	r.bad = b.len < m || memcmp(b.data, MAGIC, m) != 0;
+	if (!r.bad)
+		parse(&r, st);
+	if (r.bad) {
+		diag_note(d, path, 0, "the build state is damaged or from another version; "
+			  "building everything");
+		state_release(st);
+		depstore_release(deps);
+		depstore_init(deps);
+		state_init(st, deps);
+	}
+	buf_release(&b);
+	return 0;
+}

@@ -1,0 +1,88 @@
+/* state.h — what a build leaves for the next one: the sources as they were,
+ * each page's scan results and what its scan and render read. One file,
+ * written whole to a temporary name and renamed, so a build killed halfway
+ * leaves the last good state. */
+#ifndef WEFT_STATE_H
+#define WEFT_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "deps.h"
+#include "strmap.h"
+
+struct diag;
+
+/* A source file as the last build saw it. */
+struct state_source {
+	off_t size;
+	int64_t mtime_ns, ctime_ns;
+	uint64_t ino;
+	uint64_t hash;		/* of its bytes */
+	time_t ctime, mtime;	/* its page's dates before any meta date */
+	bool from_git;		/* those came from git's history */
+};
+
+/* A saved link. */
+struct state_link {
+	char *target;
+	char *type;		/* NULL for a plain link */
+	unsigned line;
+	char *to;		/* the page it reached, NULL when broken */
+};
+
+/* A page as the last build left it. */
+struct state_page {
+	char *name;
+	char *src;		/* NULL for a page a plugin made */
+	int kind;
+	char *type;
+	time_t ctime, mtime;
+	off_t size;
+	size_t body;
+	unsigned body_line;
+	uint64_t text_hash;	/* of the text of a page a plugin made */
+	struct state_link *links;
+	size_t nlinks;
+	char *state;		/* plugin state as JSON, NULL when none */
+	uint64_t backlinks_hash;	/* of its backlinks' names */
+	bool failed;
+	struct deps *scan;	/* what its scan read */
+	struct deps *render;	/* what its render read */
+};
+
+struct state {
+	char *config;		/* digest of the effective configuration */
+	char *plugins;		/* digest of the plugins' sources */
+	char *theme;		/* digest of the theme's stylesheet sources */
+	char *head;		/* the commit HEAD pointed at, NULL outside git */
+	struct strmap templates;	/* template name -> its digest (char *) */
+	struct strmap sources;	/* path -> struct state_source * */
+	struct strmap pages;	/* name -> struct state_page * */
+	struct vec outputs;	/* char *: files the build wrote outside pages */
+	struct depstore *deps;	/* the dependencies the records point to */
+};
+
+void state_init(struct state *st, struct depstore *deps);
+void state_release(struct state *st);
+
+/* Reads the state at path into st (whose depstore receives the saved
+ * dependencies). A missing file is an empty state (0); an unreadable or
+ * damaged one is an empty state too, with a note (it is rebuilt). */
+int state_load(struct state *st, const char *path, struct diag *d);
+/* Writes st to path through a temporary file and rename(2). */
+int state_save(const struct state *st, const char *path, struct diag *d);
+
+/* Fresh records owned by st. */
+struct state_page *state_page_new(struct state *st, const char *name);
+struct state_source *state_source_new(struct state *st, const char *path);
+void state_page_free(struct state_page *p);
+
+/* A 64-bit FNV-1a digest, chained: start with STATE_HASH_INIT. */
+#define STATE_HASH_INIT UINT64_C(14695981039346656037)
+uint64_t state_hash(uint64_t h, const void *data, size_t len);
+uint64_t state_hash_str(uint64_t h, const char *s);
+
+#endif

@@ -1,0 +1,176 @@
+#!/bin/sh
+# Incremental equals full: random sequences of edits to a generated blog
+# (bodies, titles, dates, tags, pages added, deleted and renamed, comments,
+# a template, a plugin, the configuration), and after each step the
+# incremental build's output must be byte for byte a full rebuild's.
+#
+# INCREMENTAL_STEPS (default 30) and INCREMENTAL_SEEDS (default "1 2 3")
+# size the run.
+. "$(dirname "$0")/lib.sh"
+
+export SOURCE_DATE_EPOCH=1700000000 TZ=UTC
+steps=${INCREMENTAL_STEPS:-30}
+seeds=${INCREMENTAL_SEEDS:-"1 2 3"}
+
+# A random number in [0, $1), from the seeded stream in $T/rand.
+rnd() {
+	r=$(head -n 1 "$T/rand")
+	sed -i 1d "$T/rand"
+	echo $((r % $1))
+}
+
+post() {	# post N TITLE DATE TAGS...
+	f=$S/posts/p$1.mdwn
+	num=$1 title=$2 date=$3
+	shift 3
+	{
+		echo "[[!meta title=\"$title\"]]"
+		echo "[[!meta date=\"$date\"]]"
+		[ $# -gt 0 ] && echo "[[!tag $*]]"
+		echo
+		echo "Post $num says hello. See [[p$(( (num + 1) % 12 ))]] and [[foo]]."
+		echo
+		echo '```'
+		echo "code with [[not a link]] $num"
+		echo '```'
+	} >"$f"
+}
+
+make_site() {
+	rm -rf "$S" && mkdir -p "$S/posts" "$S/plugins" "$S/templates"
+	cat >"$S/weft.yaml" <<'X'
+wikiname: Random blog
+url: http://example.org/
+srcdir: .
+destdir: public
+html5: 1
+timeformat: '%Y-%m-%d'
+tagbase: tags
+rss: 1
+atom: 1
+global_sidebars: 1
+comments_pagespec: posts/*
+archivebase: archives
+archive_pagespec: page(posts/*)
+calendar_autocreate: 1
+add_plugins: [goodstuff, comments, sidebar, calendar, stamp]
+X
+	cat >"$S/index.mdwn" <<'X'
+Newest:
+
+[[!inline pages="page(posts/*)" show="5"]]
+X
+	cat >"$S/sidebar.mdwn" <<'X'
+[[!pagestats pages="tags/*" style="list"]]
+
+[[!map pages="posts/*"]]
+X
+	printf 'All: [[!inline pages="posts/*" archive="yes"]]\n' >"$S/all.mdwn"
+	printf '[[!calendar type="year" year="2024" pages="page(posts/*)"]]\n' >"$S/cal.mdwn"
+	printf 'Foo, linked from many. [[!pagecount pages="posts/*"]] posts.\n' >"$S/foo.mdwn"
+	cat >"$S/plugins/stamp.lua" <<'X'
+weft.hook("pagetemplate", function(page, dest, vars, t)
+	if t:uses("stamp") then vars.stamp = "v1" end
+end)
+X
+	i=0
+	while [ $i -lt 12 ]; do
+		post $i "Post $i" "2024-0$((i % 9 + 1))-1$((i % 9)) 10:00" "t$((i % 3))"
+		i=$((i + 1))
+	done
+}
+
+edit() {	# one random edit; says what it did
+	e=$(rnd 14)
+	p=$(ls "$S/posts" | grep '\.mdwn$' | sed -n "$(( $(rnd 100) % $(ls "$S/posts" | grep -c '\.mdwn$') + 1 ))p")
+	f=$S/posts/$p
+	case $e in
+	0) echo "more text $(rnd 1000)" >>"$f"; echo "edit body of $p" ;;
+	1) sed -i "s/^\[\[!meta title=.*/[[!meta title=\"Retitled $(rnd 1000)\"]]/" "$f"; echo "retitle $p" ;;
+	2) sed -i "s/^\[\[!meta date=.*/[[!meta date=\"2023-0$(( $(rnd 9) + 1 ))-2$(rnd 9) 08:00\"]]/" "$f"; echo "redate $p" ;;
+	3) echo "[[!tag t$(rnd 5)]]" >>"$f"; echo "tag $p" ;;
+	4) sed -i '/^\[\[!tag /d' "$f"; echo "untag $p" ;;
+	5) k=$((100 + $(rnd 50))); post $k "New $k" "2025-01-0$(( $(rnd 9) + 1 )) 12:00" "t$(rnd 4)"; echo "add p$k" ;;
+	6) rm -f "$f"; rm -rf "$S/posts/${p%.mdwn}"; echo "delete $p" ;;
+	7) k=$((200 + $(rnd 50))); mv "$f" "$S/posts/p$k.mdwn"; echo "rename $p to p$k" ;;
+	8) d=$S/posts/${p%.mdwn}; mkdir -p "$d"; c=$(rnd 100000)
+	   printf '[[!comment format=mdwn\n username="u%s"\n subject="Re %s"\n date="2024-06-0%sT10:00:00Z"\n content="""\nA comment %s.\n"""]]\n' \
+		"$c" "$c" "$(( $(rnd 9) + 1 ))" "$c" >"$d/comment_${c}_$(printf %s "$c" | md5sum | cut -c1-32)._comment"
+	   echo "comment on $p" ;;
+	9) if [ -f "$S/templates/inlinepage.tmpl" ]; then rm "$S/templates/inlinepage.tmpl"; echo "template override removed"
+	   else printf '<div class="item"><TMPL_VAR TITLE> <TMPL_VAR STAMP></div>\n' >"$S/templates/inlinepage.tmpl"; echo "template override added"; fi ;;
+	10) sed -i "s/\"v[0-9]*\"/\"v$(rnd 100)\"/" "$S/plugins/stamp.lua"; echo "plugin changed" ;;
+	11) sed -i "s/^wikiname: .*/wikiname: Blog $(rnd 100)/" "$S/weft.yaml"; echo "config changed" ;;
+	12) mkdir -p "$S/posts/p1"; echo "A subpage that now catches links to foo from p1." >"$S/posts/p1/foo.mdwn"; echo "retarget foo from p1" ;;
+	13) rm -f "$S/posts/p1/foo.mdwn" "$S/foo.mdwn"; echo "foo removed" ;;
+	esac
+}
+
+for seed in $seeds; do
+	awk -v s="$seed" 'BEGIN { srand(s); for (i = 0; i < 100000; i++) print int(rand() * 1000003) }' >"$T/rand"
+	S=$T/site
+	make_site
+	run "$WEFT" build -q "$S"
+	[ "$status" -eq 0 ]
+	ok $? "seed $seed: the first build succeeds"
+	step=0 bad=0
+	while [ $step -lt $steps ]; do
+		what=$(edit)
+		run "$WEFT" build -q "$S"
+		inc=$status
+		rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
+		"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
+		full=$?
+		if [ $inc -ne $full ] || ! diff -r "$S/public" "$T/full/public" >"$T/diff" 2>&1; then
+			bad=$((bad + 1))
+			echo "# seed $seed step $step ($what): incremental exit $inc, full exit $full"
+			head -20 "$T/diff" | sed 's/^/#   /'
+			break
+		fi
+		step=$((step + 1))
+	done
+	[ $bad -eq 0 ]
+	ok $? "seed $seed: $step steps, incremental output equals a full rebuild after each"
+done
+
+# The state survives a build killed halfway: the next build is still right.
+S=$T/site
+"$WEFT" build -q "$S" >/dev/null 2>&1
+echo "killed edit" >>"$S/posts/p2.mdwn"
+"$WEFT" build -q "$S" >/dev/null 2>&1 &
+pid=$!
+sleep 0.05
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+run "$WEFT" build -q "$S"
+rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
+"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
+diff -r "$S/public" "$T/full/public" >/dev/null
+ok $? "after a build killed halfway, the next one equals a full rebuild"
+
+# Outputs deleted by hand come back with the next build, edit or no edit.
+rm -rf "$S/public/index.html" "$S/public/style.css" "$S/public/posts"
+echo "after deletion" >>"$S/posts/p2.mdwn"
+run "$WEFT" build -q "$S"
+rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
+"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
+diff -r "$S/public" "$T/full/public" >/dev/null
+ok $? "outputs deleted by hand are written again"
+rm -rf "$S/public"
+run "$WEFT" build -q "$S"
+diff -r "$S/public" "$T/full/public" >/dev/null
+ok $? "so is a whole output directory"
+
+# A restored old file (an older mtime and the old bytes) is noticed.
+printf 'Old words.\n' >"$S/posts/restore.mdwn"
+touch -d '2020-01-01' "$S/posts/restore.mdwn"
+cp -p "$S/posts/restore.mdwn" "$T/restore.keep"
+"$WEFT" build -q "$S" >/dev/null 2>&1
+echo "new text" >>"$S/posts/restore.mdwn"
+"$WEFT" build -q "$S" >/dev/null 2>&1
+check_grep 'new text' "$S/public/posts/restore/index.html" "an edit shows"
+cp -p "$T/restore.keep" "$S/posts/restore.mdwn"
+run "$WEFT" build -q "$S"
+check_no_grep 'new text' "$S/public/posts/restore/index.html" "a file restored to old bytes with an old mtime is rebuilt"
+
+done_testing
