@@ -36,6 +36,7 @@ void cmd_usage(FILE *out, const char *name, const char *usage,
 int cmd_build(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_new(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_vendor(int argc, char **argv);
 
 #endif

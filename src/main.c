@@ -11,6 +11,7 @@ static const struct command commands[] = {
 	{ "build", cmd_build, "build a site into its output directory" },
 	{ "check", cmd_check, "validate a site without writing anything" },
 	{ "new", cmd_new, "create a new site, ready to build" },
+	{ "serve", cmd_serve, "build, serve and rebuild a site as its files change" },
 	{ "vendor", cmd_vendor, "copy the bundled plugins and theme into a site" },
 };
 
