@@ -558,4 +558,6 @@ weft.hook("pagetemplate", function(page, dest, vars, t)
 	if page.type == "_comment" then
 		comment_vars(page, vars, t)
 	end
-end)
+end, { vars = { "comments", "commentslink", "commentsurl", "atomcommentsurl",
+	"commentid", "commentuser", "commentopenid", "commentip", "commentauthor",
+	"commentauthorurl", "commentauthoravatar" } })

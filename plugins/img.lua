@@ -156,4 +156,4 @@ end, { scan = true })
 
 weft.hook("filter", function(page)
 	defaults[page.name] = nil
-end)
+end, { contains = "[[!img" })

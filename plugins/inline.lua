@@ -241,10 +241,10 @@ end
 -- without the tagbase, as ikiwiki's tag plugin gives them.
 local function categories(p)
 	local seen, targets = {}, {}
-	for _, l in ipairs(p.links or {}) do
-		if l.type == "tag" and not seen[l.target] then
-			seen[l.target] = true
-			targets[#targets + 1] = l.target
+	for _, target in ipairs(p:links_of("tag")) do
+		if not seen[target] then
+			seen[target] = true
+			targets[#targets + 1] = target
 		end
 	end
 	table.sort(targets)
@@ -537,14 +537,14 @@ weft.hook("filter", function(page, dest)
 	if nested == 0 and page.name == dest.name then
 		reset(dest.name)
 	end
-end)
+end, { contains = "[[!inline" })
 
 weft.hook("pagetemplate", function(page, dest, vars, t)
 	local links = feedlinks[dest.name]
 	if links and page.name == dest.name and t:uses("feedlinks") then
 		vars.feedlinks = links
 	end
-end)
+end, { vars = { "feedlinks" } })
 
 weft.hook("format", function(page, html)
 	if not placeholders[page.name] then
@@ -554,7 +554,7 @@ weft.hook("format", function(page, html)
 	html = fill_placeholders(html, page.name)
 	reset(page.name)
 	return html
-end)
+end, { contains = '<div class="inline"' })
 
 return {
 	-- render(params, page, dest) -> html: an inline with ikiwiki's

@@ -434,7 +434,8 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 			vars[field] = htmlize(page, meta[field])
 		end
 	end
-end)
+end, { vars = { "meta", "title", "enclosure", "authorurl", "permalink",
+	"description", "author", "license", "copyright" } })
 
 return {
 	encode_entities = encode_entities,

@@ -39,4 +39,4 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 	-- Set even when empty: it replaces whatever was there.
 	vars.parentlinks = links
 	vars.has_parentlinks = #links > 0
-end)
+end, { vars = { "parentlinks", "has_parentlinks" } })

@@ -45,4 +45,4 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 	if page ~= dest or not template:uses("sidebar") then return end
 	local html = sidebar_of(page)
 	if html and html ~= "" then vars.sidebar = html end
-end)
+end, { vars = { "sidebar" } })

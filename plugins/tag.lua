@@ -131,10 +131,10 @@ end, { scan = true })
 -- The page's tag links, each once, sorted.
 local function tag_links(page)
 	local seen, list = {}, {}
-	for _, l in ipairs(page.links) do
-		if l.type == "tag" and not seen[l.target] then
-			seen[l.target] = true
-			list[#list + 1] = l.target
+	for _, target in ipairs(page:links_of("tag")) do
+		if not seen[target] then
+			seen[target] = true
+			list[#list + 1] = target
 		end
 	end
 	table.sort(list)
@@ -166,7 +166,7 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 		end
 		vars.categories = rows
 	end
-end)
+end, { vars = { "tags", "categories" } })
 
 -- The tag page of a tag link (tag.pm gentag()), or nil when there is one
 -- (in any case: made names maps their lowercase forms).

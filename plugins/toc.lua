@@ -210,4 +210,4 @@ weft.hook("sanitize", function(page, dest, html)
 	if not params then return nil end
 	pending[page.name] = nil
 	return toc(html, params)
-end)
+end, { contains = PLACEHOLDER })

@@ -42,4 +42,4 @@ weft.hook("format", function(page, html)
 	html, n2 = html:gsub('(<div class="toggleable%-open" id="[^"]+">%s*)</div>', "%1")
 	if n1 + n2 == 0 then return nil end
 	return (html:gsub('<div class="toggleableend">', ""))
-end)
+end, { contains = '<div class="toggleable' })

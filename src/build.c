@@ -480,6 +480,20 @@ write_404(struct build *b)
 	return rc;
 }
 
+/* Notes how long the phase that just ended took, for -v. */
+static void
+phase(struct build *b, const char *name)
+{
+	struct timespec now;
+	double ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(now.tv_sec - b->phase_start.tv_sec) * 1e3 +
+	     (double)(now.tv_nsec - b->phase_start.tv_nsec) / 1e6;
+	buf_printf(&b->phases, "%s%s %.0f", b->phases.len ? ", " : "", name, ms);
+	b->phase_start = now;
+}
+
 static size_t
 count_rendered(struct build *b)
 {
@@ -507,6 +521,7 @@ release(struct build *b)
 	size_t i;
 
 	plan_end(b);
+	buf_release(&b->phases);
 	for (i = 0; i < b->theme_outputs.n; i++)
 		free(b->theme_outputs.v[i]);
 	vec_release(&b->theme_outputs);
@@ -544,35 +559,47 @@ build_run(const struct build_opts *opts, struct diag *d)
 	config_check(&b.cfg, d);
 	if (output_open(&b.out, b.site.destdir, b.site.statedir, opts->check, d) < 0)
 		goto out;
+	b.phase_start = t0;
+	phase(&b, "setup");
 	errors += scan_sources(&b);
 	plan_begin(&b);
 	if (plan_sources(&b)) {
 		/* Nothing the last build read has changed. */
 		status = 0;
-		diag_info(d, "%zu sources, nothing changed", b.site.pages.n);
+		phase(&b, "sources");
+		diag_info(d, "%zu sources, nothing changed (ms: %s)", b.site.pages.n, b.phases.data);
 		goto out;
 	}
+	phase(&b, "sources");
 	plan_dates(&b);
 	if (scan_all(&b) < 0)
 		errors++;
+	phase(&b, "scan");
 	site_link(&b.site);
 	pagespec_index_build(&b.site);
 	report_broken(&b);
 	plan_changes(&b);
+	phase(&b, "link");
 	diag_hold(d);
 	pool_run(b.nthreads, b.site.pages.n, render_one, &b);
 	diag_flush(d);
+	phase(&b, "render");
 	if (write_theme(&b) < 0 || write_404(&b) < 0)
 		errors++;
 	if (plugin_done(&b) < 0)
 		errors++;
-	if (output_finish(&b.out) < 0 || plan_save(&b) < 0)
+	if (output_finish(&b.out) < 0)
 		errors++;
+	phase(&b, "finish");
+	if (plan_save(&b) < 0)
+		errors++;
+	phase(&b, "save");
 	failed = count_failed(&b);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	diag_info(d, "%zu sources, %zu rendered, %u files written, %u unchanged, %u removed in %.0f ms",
+	diag_info(d, "%zu sources, %zu rendered, %u files written, %u unchanged, %u removed in %.0f ms (%s)",
 		  b.site.pages.n, count_rendered(&b), b.out.written, b.out.unchanged, b.out.removed,
-		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		  b.phases.data);
 	if (failed)
 		diag_error(d, NULL, 0, "%u page%s failed", failed, failed == 1 ? "" : "s");
 	status = failed || errors || (opts->check && d->errors) ? 1 : 0;

@@ -3,6 +3,7 @@
 #define WEFT_BUILD_H
 
 #include <locale.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -71,6 +72,8 @@ struct build {
 	struct vec deleted;	/* char *: names of pages gone (keys of old.pages) */
 	size_t added;
 	struct vec theme_outputs;	/* char *: files written for the theme */
+	struct timespec phase_start;	/* for the phase times -v shows */
+	struct buf phases;
 };
 
 /* A page being processed: what the stages hand each other. page is the page

@@ -179,8 +179,32 @@ l_hook(lua_State *L)
 	}
 	lua_pushvalue(L, 2);
 	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-	if (ps->pl->loading && ps->worker == 0)
+	if (ps->pl->loading && ps->worker == 0) {
+		const char *marker = NULL;
+		char **vars = NULL;
+
+		if (lua_istable(L, 3)) {
+			lua_getfield(L, 3, "contains");
+			marker = lua_tostring(L, -1);
+			lua_getfield(L, 3, "vars");
+			if (lua_istable(L, -1)) {
+				lua_Integer i, n = (lua_Integer)lua_rawlen(L, -1);
+
+				vars = xcalloc((size_t)n + 1, sizeof(*vars));
+				for (i = 1; i <= n; i++) {
+					lua_rawgeti(L, -1, i);
+					vars[i - 1] = xstrdup(luaL_checkstring(L, -1));
+					lua_pop(L, 1);
+				}
+			}
+		}
 		ps->pl->hooks |= 1u << stage;
+		vec_push(&ps->pl->markers[stage], marker ? xstrdup(marker) : NULL);
+		if (stage == HOOK_PAGETEMPLATE)
+			vec_push(&ps->pl->hookvars, vars);
+		else
+			free(vars);
+	}
 	return 0;
 }
 
@@ -259,6 +283,8 @@ opt_page(lua_State *L, int idx)
 	return NULL;
 }
 
+/* A page's object is made once per state and kept (pages live as long as
+ * the build): plugins ask for pages in every hook of every page. */
 void
 luaapi_push_page(lua_State *L, struct page *p)
 {
@@ -268,9 +294,18 @@ luaapi_push_page(lua_State *L, struct page *p)
 		lua_pushnil(L);
 		return;
 	}
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_PAGES);
+	if (lua_rawgetp(L, -1, p) != LUA_TNIL) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
 	u = lua_newuserdatauv(L, sizeof(*u), 0);
 	*u = p;
 	luaL_setmetatable(L, PAGE_MT);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, -3, p);
+	lua_remove(L, -2);
 }
 
 static void push_json(lua_State *L, const cJSON *v, int depth);
@@ -515,11 +550,32 @@ push_links(lua_State *L, const struct page *p)
 	}
 }
 
+/* page:links_of(type): the targets (as written, linkpage()'d) of the page's
+ * links of type ("tag"), a cheaper page.links for the common question. */
+static int
+page_links_of(lua_State *L)
+{
+	struct page *p = check_page(L, 1);
+	const char *type = luaL_checkstring(L, 2);
+	lua_Integer n = 0;
+	size_t i;
+
+	lua_newtable(L);
+	for (i = 0; i < p->nlinks; i++) {
+		if (!p->links[i].type || strcmp(p->links[i].type, type) != 0)
+			continue;
+		lua_pushstring(L, p->links[i].target);
+		lua_rawseti(L, -2, ++n);
+	}
+	return 1;
+}
+
 static int
 page_index(lua_State *L)
 {
 	static const luaL_Reg methods[] = {
 		{ "state", page_state_get }, { "meta", page_meta }, { "set", page_set },
+		{ "links_of", page_links_of },
 		{ "set_ctime", page_set_ctime }, { "set_mtime", page_set_mtime },
 		{ "add_link", page_add_link_l }, { "text", page_text }, { NULL, NULL },
 	};
@@ -1676,4 +1732,6 @@ luaapi_open(lua_State *L)
 	lua_pop(L, 3);
 	luaL_newlib(L, weft);
 	lua_setglobal(L, "weft");
+	lua_newtable(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_PAGES);
 }

@@ -46,6 +46,14 @@ struct plugins {
 	struct strmap directives;	/* name -> struct dirent_info * */
 	struct strmap htmlize;	/* page type -> non-NULL */
 	unsigned hooks;		/* bit per enum hook_stage some plugin uses */
+	/* Per stage, per hook in registration order: the text a filter,
+	 * sanitize or format hook wants to see before it is called (its
+	 * "contains" option), NULL for every text. */
+	struct vec markers[HOOK_COUNT];
+	/* For pagetemplate hooks, in registration order: the variables each
+	 * sets (its "vars" option), NULL-terminated arrays, or NULL when it did
+	 * not say: it is called only for templates that use one of them. */
+	struct vec hookvars;
 	struct config_option *options;	/* declared by plugins, owned */
 	size_t noptions, capoptions;
 	struct pstate **states;	/* one per worker, made on first use */
@@ -104,5 +112,6 @@ int pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 #define REG_HOOKS "weft.hooks"
 #define REG_HTMLIZE "weft.htmlize"
 #define REG_MODULES "weft.modules"
+#define REG_PAGES "weft.pages"		/* page pointer -> its object */
 
 #endif

@@ -281,6 +281,8 @@ plan_text(struct build *b, struct page *p)
 		size_t body = p->body;
 		unsigned line = p->body_line;
 
+		/* The same text gives the same body: its code regions, which
+		 * render_read finds, stand. */
 		render_read(b, p);
 		p->body = body;
 		p->body_line = line;

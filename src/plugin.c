@@ -184,13 +184,14 @@ pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 	lua_Debug ar;
 	char where[256] = "";
 
-	/* Where the function called is defined: for errors that carry no
-	 * position of their own (memory exhausted). */
+	/* Below the call: the message handler, and a copy of the function, to
+	 * say where it is defined when an error carries no position of its
+	 * own (memory exhausted). */
 	lua_pushvalue(L, base);
-	if (lua_getinfo(L, ">S", &ar) && ar.source[0] == '@')
-		snprintf(where, sizeof(where), "%s:%d: ", ar.source + 1, ar.linedefined);
+	lua_insert(L, base);
 	lua_pushcfunction(L, message_handler);
 	lua_insert(L, base);
+	base++;
 	ps->ctx = c;
 	ps->what = what;
 	if (outer) {
@@ -198,12 +199,19 @@ pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 		ps->limit = ps->used + ps->pl->memory_limit;
 		ps->limited = true;
 	}
-	rc = lua_pcall(L, nargs, nresults, base);
+	rc = lua_pcall(L, nargs, nresults, base - 1);
 	if (outer)
 		ps->limited = false;
 	ps->ctx = saved_ctx;
 	ps->what = saved_what;
-	lua_remove(L, base);
+	if (rc != LUA_OK && rc == LUA_ERRMEM) {
+		lua_pushvalue(L, base);
+		if (lua_getinfo(L, ">S", &ar) && ar.source[0] == '@')
+			snprintf(where, sizeof(where), "%s:%d: ", ar.source + 1,
+				 ar.linedefined);
+	}
+	lua_remove(L, base);		/* the function's copy */
+	lua_remove(L, base - 1);	/* the message handler */
 	if (rc == LUA_OK)
 		return 0;
 	msg = lua_tostring(L, -1);
@@ -570,6 +578,21 @@ plugins_free(struct plugins *pl)
 	strmap_release(&pl->directives, free_dirent);
 	strmap_release(&pl->htmlize, NULL);
 	buf_release(&pl->fallbacks);
+	for (i = 0; i < HOOK_COUNT; i++) {
+		size_t k;
+
+		for (k = 0; k < pl->markers[i].n; k++)
+			free(pl->markers[i].v[k]);
+		vec_release(&pl->markers[i]);
+	}
+	for (i = 0; i < pl->hookvars.n; i++) {
+		char **v = pl->hookvars.v[i];
+
+		for (size_t k = 0; v && v[k]; k++)
+			free(v[k]);
+		free(v);
+	}
+	vec_release(&pl->hookvars);
 	pthread_mutex_destroy(&pl->lock);
 	free(pl);
 }
@@ -758,8 +781,13 @@ run_text_hooks(struct ctx *c, enum hook_stage stage, bool with_dest,
 	L = ps->L;
 	n = push_hooks(L, stage);
 	for (i = 1; i <= n && rc == 0; i++) {
+		const char *marker = (size_t)i <= pl->markers[stage].n ?
+			pl->markers[stage].v[i - 1] : NULL;
 		int nargs = 1;
 
+		/* The whole text goes into Lua only when the hook wants it. */
+		if (marker && !memmem(text->data, text->len, marker, strlen(marker)))
+			continue;
 		lua_rawgeti(L, -1, i);
 		luaapi_push_page(L, c->page);
 		if (with_dest) {
@@ -851,6 +879,16 @@ plugin_htmlize(struct ctx *c, const char *type, struct buf *text)
 	return rc;
 }
 
+/* Whether t uses any of the variables names (NULL-terminated). */
+static bool
+uses_any(const struct tmpl *t, char **names)
+{
+	for (; *names; names++)
+		if (tmpl_uses(t, *names))
+			return true;
+	return false;
+}
+
 int
 plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 		    struct tvars *v)
@@ -870,6 +908,10 @@ plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 	vars = lua_gettop(L);
 	luaapi_push_tmpl(L, t, name);
 	for (i = 1; i <= n && rc == 0; i++) {
+		char **want = (size_t)i <= pl->hookvars.n ? pl->hookvars.v[i - 1] : NULL;
+
+		if (want && !uses_any(t, want))
+			continue;
 		lua_rawgeti(L, vars - 1, i);
 		luaapi_push_page(L, c->page);
 		luaapi_push_page(L, c->dest);

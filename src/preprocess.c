@@ -309,14 +309,19 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
        unsigned first_line, unsigned flags)
 {
 	struct spans code = { 0 };
+	const struct spans *known = NULL;
 	struct dscan *s;
 	struct dtok tok;
 	const char *file = c->page->src ? c->page->src : c->page->name;
 	size_t next = 0;
 
-	if (flags & PP_MARKDOWN)
+	if ((flags & PP_BODY) && c->page->code)
+		known = c->page->code;
+	else if ((flags & PP_MARKDOWN) && memmem(text, len, "[[", 2))
 		md_code_spans(&code, text, len);
-	s = dscan_new(text, len, first_line, &code, !(flags & PP_NODIRECTIVES),
+	if (!known)
+		known = &code;
+	s = dscan_new(text, len, first_line, known, !(flags & PP_NODIRECTIVES),
 		      !(flags & PP_NOLINKS));
 	while (dscan_next(s, &tok)) {
 		switch (tok.type) {
@@ -324,7 +329,7 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
 			if (tok.problem && !c->scan)
 				diag_warning(c->b->diag, file, tok.line, "%s", tok.problem);
 			if (out)
-				copy_text(out, text, tok.start, tok.end, &code, &next);
+				copy_text(out, text, tok.start, tok.end, known, &next);
 			break;
 		case DTOK_ESCAPE:
 			if (out)
@@ -334,7 +339,7 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
 			link(out, c, &tok);
 			break;
 		case DTOK_DIRECTIVE:
-			directive(out, c, &tok, flags & ~PP_NODIRECTIVES);
+			directive(out, c, &tok, flags & ~(PP_NODIRECTIVES | PP_BODY));
 			break;
 		}
 	}

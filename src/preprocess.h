@@ -14,6 +14,8 @@ struct page;
 enum {
 	PP_MARKDOWN = 1 << 0,	/* the text is Markdown: leave its code alone */
 	PP_NOLINKS = 1 << 1,	/* expand directives only; links stay as written */
+	PP_BODY = 1 << 2,	/* the text is c->page's body as read: its code
+				 * regions are known (page.code) */
 };
 
 /*

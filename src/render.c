@@ -97,6 +97,21 @@ apply_frontmatter(struct ctx *c, const cJSON *fm)
 	}
 }
 
+/* Where the body's code is, once for the scan, the render and every
+ * inlining: a Markdown parse of its own. Only a body with "[[" needs it. */
+static void
+find_code(struct page *p)
+{
+	const char *body = p->text + p->body;
+	size_t len = p->len - p->body;
+
+	if (p->code || !is_markdown(p))
+		return;
+	p->code = xcalloc(1, sizeof(*p->code));
+	if (memmem(body, len, "[[", 2))
+		md_code_spans(p->code, body, len);
+}
+
 int
 render_read(struct build *b, struct page *p)
 {
@@ -122,6 +137,7 @@ render_read(struct build *b, struct page *p)
 		}
 		yaml_doc_release(&fm);
 	}
+	find_code(p);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -150,7 +166,7 @@ render_scan(struct ctx *c)
 		buf_release(&d);
 	}
 	rc = preprocess(NULL, c, p->text + p->body, p->len - p->body, p->body_line,
-			is_markdown(p) ? PP_MARKDOWN : 0);
+			is_markdown(p) ? PP_MARKDOWN | PP_BODY : 0);
 	if (plugin_scan(c) < 0)
 		rc = -1;
 	c->scan = false;
@@ -168,11 +184,14 @@ render_content(struct buf *out, struct ctx *c)
 	int rc;
 
 	struct buf filtered = BUF_INIT, html = BUF_INIT;
+	bool body;
 
 	buf_put(&filtered, text, len);
 	rc = plugin_filter(c, &filtered);
+	/* Its code regions hold while no filter changed the text. */
+	body = filtered.len == len && memcmp(filtered.data, text, len) == 0;
 	if (preprocess(&expanded, c, filtered.data, filtered.len, p->body_line,
-		       is_markdown(p) ? PP_MARKDOWN : 0) < 0)
+		       is_markdown(p) ? PP_MARKDOWN | (body ? PP_BODY : 0) : 0) < 0)
 		rc = -1;
 	if (is_markdown(p)) {
 		md_render(&html, expanded.data, expanded.len, MD_UNSAFE);

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "deps.h"
+#include "md.h"
 #include "pagespec.h"
 #include "xalloc.h"
 
@@ -57,6 +58,10 @@ page_free(struct page *p)
 	free(p->links);
 	cJSON_Delete(p->state);
 	cJSON_Delete(p->frontmatter);
+	if (p->code) {
+		spans_release(p->code);
+		free(p->code);
+	}
 	deps_free(p->scan_deps);
 	deps_free(p->render_deps);
 	vec_release(&p->backlinks);

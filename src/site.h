@@ -13,6 +13,7 @@
 #include "strmap.h"
 
 struct cJSON;
+struct spans;
 struct config;
 struct deps;
 struct diag;
@@ -63,6 +64,7 @@ struct page {
 	size_t body;
 	unsigned body_line;
 	struct cJSON *frontmatter;	/* its front matter, between read and scan */
+	struct spans *code;	/* where its body's code is (Markdown), found once */
 
 	/* What the scan found. */
 	struct link *links;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "buf.h"
@@ -672,6 +673,35 @@ times_new(void)
 	return t;
 }
 
+/* Whether some directory from dir up holds a .git: libgit2's global set-up
+ * (which reads every CA certificate, for HTTPS) is not paid outside git. */
+static bool
+in_git(const char *dir)
+{
+	char *p = realpath(dir, NULL);
+	size_t n;
+	bool found = false;
+
+	if (!p)
+		return true;	/* let libgit2 say */
+	for (n = strlen(p); !found; ) {
+		struct buf git = BUF_INIT;
+
+		buf_put(&git, p, n);
+		buf_puts(&git, "/.git");
+		found = access(git.data, F_OK) == 0;
+		buf_release(&git);
+		if (n == 0 || (n == 1 && p[0] == '/'))
+			break;
+		while (n > 0 && p[n - 1] != '/')
+			n--;
+		if (n > 1)
+			n--;
+	}
+	free(p);
+	return found;
+}
+
 int
 vcs_head(struct buf *id, const char *dir)
 {
@@ -680,6 +710,8 @@ vcs_head(struct buf *id, const char *dir)
 	char hex[GIT_OID_HEXSZ + 1];
 	int err, rc = -1;
 
+	if (!in_git(dir))
+		return 1;
 	lib_begin();
 	err = git_repository_open_ext(&repo, dir, 0, NULL);
 	if (err == GIT_ENOTFOUND) {
@@ -709,6 +741,8 @@ vcs_times_load(struct vcs_times **out, const char *dir, struct diag *d)
 	int err, rc = -1;
 
 	*out = NULL;
+	if (!in_git(dir))
+		return 0;
 	lib_begin();
 	err = git_repository_open_ext(&repo, dir, 0, NULL);
 	if (err == GIT_ENOTFOUND)
