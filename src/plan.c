@@ -2,6 +2,8 @@
  * state, so exactly the pages a change can reach are scanned and rendered. */
 #include "plan.h"
 
+#include <stdatomic.h>
+
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,18 +273,21 @@ plan_text(struct build *b, struct page *p)
 {
 	bool ok;
 
-	if (p->text)
-		return true;
 	if (!p->src)
-		return false;
+		return p->text != NULL;	/* made before rendering began */
+	/* Workers may ask for one page's text at once (its own render, the
+	 * pages inlining it): it is read under the lock and published whole,
+	 * code regions and body offset included, by the flag. */
+	if (atomic_load_explicit(&p->text_ready, memory_order_acquire))
+		return true;
 	pthread_mutex_lock(&b->textlock);
-	/* The body's offset was restored: front matter is not read again. */
 	if (!p->text) {
+		/* The body's offset was restored: front matter is not read
+		 * again. The same text gives the same body: its code regions,
+		 * which render_read finds, stand. */
 		size_t body = p->body;
 		unsigned line = p->body_line;
 
-		/* The same text gives the same body: its code regions, which
-		 * render_read finds, stand. */
 		render_read(b, p);
 		p->body = body;
 		p->body_line = line;
@@ -290,6 +295,8 @@ plan_text(struct build *b, struct page *p)
 		p->frontmatter = NULL;
 	}
 	ok = p->text != NULL;
+	if (ok)
+		atomic_store_explicit(&p->text_ready, true, memory_order_release);
 	pthread_mutex_unlock(&b->textlock);
 	return ok;
 }

@@ -4,6 +4,7 @@
 #define WEFT_SITE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +77,7 @@ struct page {
 	struct vec backlinks;
 
 	bool failed;		/* an error was reported while building it */
+	unsigned render_us;	/* how long its render took, for -vv */
 
 	/* Incremental builds (plan.c). */
 	struct deps *scan_deps;	/* what its scan read (this build's, or kept) */
@@ -84,6 +86,7 @@ struct page {
 	unsigned change;	/* CHANGE_* bits, against the last build */
 	bool render;		/* rendered in this build */
 	bool restored;		/* scan results taken from the last build */
+	atomic_bool text_ready;	/* text, body and code may be read without the lock */
 	struct state_page *old;	/* its record in the last build, or NULL */
 };
 
