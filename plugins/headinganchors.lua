@@ -61,15 +61,33 @@ local function text_to_anchor(text)
 end
 
 -- The substitution of headinganchors.pm: case-insensitive like its /i, and
--- like it writes the tags back in lower case.
+-- like it writes the tags back in lower case. Plain searches for "<h" find
+-- the candidates: a pattern tried at every byte of a long page costs far
+-- more than the headings it finds.
 local function anchors(html)
-	return (html:gsub("<[hH](%d)>([^>]*)</[hH](%d)>", function(open, text, close)
-		return ("<h%s id=\"%s\">%s</h%s>"):format(open, text_to_anchor(text), text, close)
-	end))
+	local out, from, pos = {}, 1, 1
+	local lower, upper = html:find("<h", 1, true), html:find("<H", 1, true)
+	while lower or upper do
+		local s = (lower and upper) and math.min(lower, upper) or lower or upper
+		local _, e, open, text, close = html:find("^<[hH](%d)>([^>]*)</[hH](%d)>", s)
+		if e then
+			out[#out + 1] = html:sub(from, s - 1)
+			out[#out + 1] = ("<h%s id=\"%s\">%s</h%s>"):format(open, text_to_anchor(text), text, close)
+			from, pos = e + 1, e + 1
+		else
+			pos = s + 2
+		end
+		if lower and lower < pos then lower = html:find("<h", pos, true) end
+		if upper and upper < pos then upper = html:find("<H", pos, true) end
+	end
+	if from == 1 then return html end
+	out[#out + 1] = html:sub(from)
+	return table.concat(out)
 end
 
 weft.hook("sanitize", function(_, _, html)
-	return anchors(html)
+	local done = anchors(html)
+	if done ~= html then return done end
 end)
 
 return { anchors = anchors, text_to_anchor = text_to_anchor }

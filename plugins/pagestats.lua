@@ -35,19 +35,27 @@ local function linktext(page, show)
 	return tostring(v)
 end
 
--- Backlink counts of the pages matching spec, and the largest.
+-- Backlink counts of the pages matching spec, and the largest. The among
+-- pages are listed once, as a set: counts change when their links change,
+-- or when a page starts or stops being one of them.
 local function count(spec, among)
-	local counts, max = {}, 0
+	local counts, max, keep = {}, 0, nil
+	if among then
+		keep = {}
+		for _, b in ipairs(weft.pages(among, { deptype = "links" })) do
+			keep[b.name] = true
+		end
+	else
+		weft.depends("*", "links")
+	end
 	for _, p in ipairs(weft.pages(spec, { deptype = "presence" })) do
 		local n = 0
 		for _, b in ipairs(p.backlinks) do
-			if not among or weft.match(b, among) then n = n + 1 end
+			if not keep or keep[b.name] then n = n + 1 end
 		end
 		counts[p.name] = n
 		if n > max then max = n end
 	end
-	-- Counts change when links change: on the among pages, or anywhere.
-	weft.depends(among or "*", "links")
 	return counts, max
 end
 

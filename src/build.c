@@ -213,10 +213,15 @@ scan_sources(struct build *b)
 	const char *keys[] = { "wikistatedir", "plugindir", "themedir" };
 	const char *prune[9];
 	char *owned[4] = { 0 };
-	struct scan_opts so = { prune, 0, NULL, b->htmlext };
+	struct scan_opts so = { prune, 0, NULL, b->htmlext, false };
 	size_t i;
 	int errors;
 
+	so.html = plugin_enabled(b->plugins, "html");
+	if (so.html) {
+		site_add_type(&b->site, "html", SRC_PAGE);
+		site_add_type(&b->site, "htm", SRC_PAGE);
+	}
 	for (i = 0; i < 3; i++)
 		if ((owned[i] = config_path(&b->cfg, keys[i])))
 			prune[so.nprune++] = owned[i];
@@ -277,6 +282,7 @@ render_one(size_t i, unsigned w, void *arg)
 	struct page *p = b->site.pages.v[i];
 	struct ctx c = { b, w, p, p, 0, NULL, false };
 	struct buf src = BUF_INIT;
+	struct timespec t0, t1;
 	size_t k;
 
 	if (!p->dest)
@@ -287,6 +293,7 @@ render_one(size_t i, unsigned w, void *arg)
 			output_keep(&b->out, p->render_deps->outputs.v[k], p->src ? p->src : p->name);
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (p->kind == SRC_PAGE) {
 		deps_free(p->render_deps);
 		c.deps = p->render_deps = deps_new();
@@ -300,6 +307,34 @@ render_one(size_t i, unsigned w, void *arg)
 			p->failed = true;
 		buf_release(&src);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	p->render_us = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+}
+
+static int
+by_render_time(const void *x, const void *y)
+{
+	const struct page *a = *(struct page *const *)x, *b = *(struct page *const *)y;
+
+	return a->render_us < b->render_us ? 1 : a->render_us > b->render_us ? -1 : 0;
+}
+
+/* Names, at -vv, the pages whose render took longest. */
+static void
+report_slowest(struct build *b)
+{
+	struct page **v;
+	size_t i, n = b->site.pages.n;
+
+	if (b->diag->verbosity < 2 || n == 0)
+		return;
+	v = xmalloc(n * sizeof(*v));
+	memcpy(v, b->site.pages.v, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), by_render_time);
+	for (i = 0; i < n && i < 10 && v[i]->render_us; i++)
+		diag_debug(b->diag, "slow: %s rendered in %.1f ms", v[i]->src ? v[i]->src : v[i]->name,
+			   v[i]->render_us / 1e3);
+	free(v);
 }
 
 /* The scan pass over every page, then over the pages the autofiles hooks
@@ -581,9 +616,13 @@ build_run(const struct build_opts *opts, struct diag *d)
 	plan_changes(&b);
 	phase(&b, "link");
 	diag_hold(d);
+	b.rendering = true;
 	pool_run(b.nthreads, b.site.pages.n, render_one, &b);
+	b.rendering = false;
 	diag_flush(d);
 	phase(&b, "render");
+	report_slowest(&b);
+	plugin_profile_report(b.plugins, d);
 	if (write_theme(&b) < 0 || write_404(&b) < 0)
 		errors++;
 	if (plugin_done(&b) < 0)

@@ -71,6 +71,7 @@ struct build {
 	struct vec changed;	/* struct page *: what changed since the last build */
 	struct vec deleted;	/* char *: names of pages gone (keys of old.pages) */
 	size_t added;
+	bool rendering;		/* in the render pass: pages and their state are final */
 	struct vec theme_outputs;	/* char *: files written for the theme */
 	struct timespec phase_start;	/* for the phase times -v shows */
 	struct buf phases;

@@ -503,6 +503,19 @@ fail:
 	return NULL;
 }
 
+bool
+pagespec_reads_pages(const struct pagespec *ps)
+{
+	size_t i;
+
+	for (i = 0; ps && i < ps->n; i++)
+		if (ps->nodes[i].op == N_TERM &&
+		    (ps->nodes[i].fn == F_SOURCEPAGE || ps->nodes[i].fn == F_DESTPAGE ||
+		     ps->nodes[i].fn == F_INCLUDED))
+			return true;
+	return false;
+}
+
 void
 pagespec_free(struct pagespec *ps)
 {

@@ -48,6 +48,10 @@ enum {
 struct pagespec *pagespec_compile(const char *spec, struct buf *err);
 void pagespec_free(struct pagespec *ps);
 
+/* Whether its result depends on the env's sourcepage or destpage
+ * (sourcepage(), destpage(), included()), not only on its location. */
+bool pagespec_reads_pages(const struct pagespec *ps);
+
 /* Where a spec is matched from, and where its findings go. */
 struct pagespec_env {
 	const struct site *site;

@@ -151,6 +151,16 @@ vec_push(struct vec *a, void *p)
 }
 
 void
+vec_extend(struct vec *a, const struct vec *b)
+{
+	if (!b->n)
+		return;
+	a->v = xgrow(a->v, &a->cap, a->n + b->n, sizeof(*a->v));
+	memcpy(a->v + a->n, b->v, b->n * sizeof(*a->v));
+	a->n += b->n;
+}
+
+void
 vec_release(struct vec *a)
 {
 	free(a->v);

@@ -54,6 +54,8 @@ struct vec {
 #define VEC_INIT { NULL, 0, 0 }
 
 void vec_push(struct vec *a, void *p);
+/* Appends b's pointers to a. */
+void vec_extend(struct vec *a, const struct vec *b);
 void vec_release(struct vec *a);
 
 #endif
