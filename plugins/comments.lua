@@ -324,13 +324,53 @@ local function emailuser(user)
 	return nick and nick:gsub("[^-%w+/.:_\128-\255]", "_") or nil
 end
 
--- URI::Heuristic's uf_uristr, for the common cases: "example.com/x" and
--- "www.example.com" become http:// URLs.
+-- URI::Heuristic's uf_uristr, which ikiwiki applies to a commenter's url:
+-- "www.x.org" and "x.org/y" get http://, "ftp.x.org" ftp://, "a@b.com"
+-- mailto:, "/path" file:. The one rule left out is its DNS guessing for a
+-- bare host name without a dot ("foo" -> "www.foo.com" if that resolves):
+-- a build never depends on the network.
 local function uristr(url)
+	url = url:match("^%s*(.-)%s*$")
+	local lower = url:lower()
+	local function starts(words)
+		for _, w in ipairs(words) do
+			local rest = lower:sub(#w + 1)
+			if lower:sub(1, #w) == w and (rest:match("^[a-z0-9-]*%.") or rest:match("^[a-z0-9-]*$")) then
+				return w
+			end
+		end
+	end
+	if starts{ "www", "web", "home" } then
+		return "http://" .. url
+	end
+	local scheme = starts{ "ftp", "gopher", "news", "wais", "https", "http" }
+	if scheme then
+		return scheme .. "://" .. url
+	end
+	if url:match("^/") or url:match("^%.%.?/") or url:match("^%a:[/\\]") then
+		return "file:" .. url
+	end
+	-- \w+([.-]\w+)*@(\w+\.)+\w{2,3}
+	local user, host = url:match("^([%w_][%w_.-]*)@([%w_.]+)$")
+	if user and not user:find("[.-][.-]") and not user:find("[.-]$") then
+		local tld = host:match("%.([%w_]+)$")
+		if tld and #tld >= 2 and #tld <= 3 and not host:find("%.%.") and not host:find("^%.") then
+			return "mailto:" .. url
+		end
+	end
 	if url:match("^%a[%w+.-]*:") then
 		return url
-	elseif url:match("^[%w-]+%.[%w.-]+") then
-		return "http://" .. url
+	end
+	local hostpart, rest = url:match("^([%w_-]+[%w_.-]*)(.*)$")
+	if hostpart and not hostpart:find("%.%.") and not hostpart:find("%.$") and
+	   (rest == "" or rest:match("^[/:?#]")) then
+		local scheme2 = "http"
+		local port = rest:match("^:(%d+)")
+		if port then
+			if port:match("^[56789]?443$") then scheme2 = "https"
+			elseif port == "21" then scheme2 = "ftp" end
+		end
+		return scheme2 .. "://" .. url
 	end
 	return url
 end

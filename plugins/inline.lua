@@ -105,15 +105,7 @@ end
 
 -- ikiwiki's displaytime with the inline's timeformat (nil: the site's).
 local function displaytime(t, fmt, pubdate)
-	if not fmt then
-		return weft.displaytime(t, pubdate)
-	end
-	local s = weft.strftime(fmt, t)
-	if weft.config("html5") then
-		return ('<time datetime="%s"%s>%s</time>'):format(weft.date3339(t),
-			pubdate and ' pubdate="pubdate"' or "", s)
-	end
-	return '<span class="date">' .. s .. "</span>"
+	return weft.displaytime(t, pubdate, fmt)
 end
 
 -- ikiwiki's targetpage(page, "", feedfile): where a page's feeds go, less

@@ -200,6 +200,7 @@ l_hook(lua_State *L)
 		}
 		ps->pl->hooks |= 1u << stage;
 		vec_push(&ps->pl->markers[stage], marker ? xstrdup(marker) : NULL);
+		vec_push(&ps->pl->owners[stage], (void *)(uintptr_t)ps->loading);
 		if (stage == HOOK_PAGETEMPLATE)
 			vec_push(&ps->pl->hookvars, vars);
 		else
@@ -493,9 +494,7 @@ page_text(lua_State *L)
 
 	if (c && c->page != p)
 		build_depend_page(c, p->name, DEP_CONTENT);
-	if (p->kind != SRC_FILE)
-		plan_text(build_of(L), p);
-	if (p->text) {
+	if (p->kind != SRC_FILE && plan_text(build_of(L), p)) {
 		lua_pushlstring(L, p->text + p->body, p->len - p->body);
 	} else if (p->kind == SRC_FILE && p->src) {
 		path_join(&path, build_of(L)->site.srcdir, p->src);
@@ -755,32 +754,63 @@ opt_bool(lua_State *L, int opts, const char *key)
 	return v;
 }
 
-/* weft.pages(spec [, {sort=, num=, reverse=, location=, deptype=}]) */
+/* The key of a weft.pages call in the state's memo: everything its
+ * result depends on once pages are final. */
+static void
+list_key(struct buf *key, const char *text, const struct pagespec *ps,
+	 const struct pagespec_env *env, const char *sort, size_t num, bool reverse)
+{
+	buf_printf(key, "%s\037%s\037%s\037%d\037%zu", text, env->location,
+		   sort ? sort : "", reverse, num);
+	if (pagespec_reads_pages(ps))
+		buf_printf(key, "\037%s\037%s", env->sourcepage ? env->sourcepage : "",
+			   env->destpage ? env->destpage : "");
+}
+
+/* weft.pages(spec [, {sort=, num=, reverse=, location=, deptype=}]).
+ * While rendering, a list is found once per state: pages and their state
+ * no longer change, and a dependency is recorded once per build (the first
+ * recorder matches for real, so the influences are seen). */
 static int
 l_pages(lua_State *L)
 {
 	const char *text = luaL_checkstring(L, 1);
 	const struct pagespec *ps = spec_of(L, text);
 	int opts = lua_istable(L, 2) ? 2 : 0;
+	struct pstate *pst = pstate_of(L);
 	struct pagespec_env env;
-	struct vec out = VEC_INIT;
-	struct buf err = BUF_INIT;
+	struct vec out = VEC_INIT, *found = NULL;
+	struct buf err = BUF_INIT, key = BUF_INIT;
 	lua_Integer num = opt_integer(L, opts, "num");
-	size_t i;
-
+	const char *sort = opt_string(L, opts, "sort");
+	bool reverse = opt_bool(L, opts, "reverse");
 	unsigned type = deps_type(opt_string(L, opts, "deptype"));
 	struct deprec rec;
-	int rc;
+	size_t i, want;
+	int rc = 0;
 
 	check_not_scanning(L);
 	spec_env(L, &env, opts);
 	build_dep_begin(current(L), &rec, text, env.location, type, &env);
 	/* While recording, every match is needed: those cut by num enter the
 	 * list only if their sort keys (metadata) change. */
-	rc = pagespec_match_list(&out, ps, &env, opt_string(L, opts, "sort"),
-				 num > 0 && !rec.recording ? (size_t)num : 0,
-				 opt_bool(L, opts, "reverse"), &err);
-	for (i = 0; i < out.n; i++)
+	want = num > 0 && !rec.recording ? (size_t)num : 0;
+	if (build_of(L)->rendering && !rec.recording) {
+		list_key(&key, text, ps, &env, sort, want, reverse);
+		found = strmap_get(&pst->lists, key.data, key.len);
+	}
+	if (found) {
+		vec_extend(&out, found);
+	} else {
+		rc = pagespec_match_list(&out, ps, &env, sort, want, reverse, &err);
+		if (rc == 0 && key.len) {
+			found = xcalloc(1, sizeof(*found));
+			vec_extend(found, &out);
+			strmap_put(&pst->lists, key.data, key.len, found);
+		}
+	}
+	buf_release(&key);
+	for (i = 0; rec.recording && i < out.n; i++)
 		build_dep_hit(&rec, ((struct page *)out.v[i])->name,
 			      num > 0 && i >= (size_t)num ? DEP_META : type);
 	if (num > 0 && out.n > (size_t)num)
@@ -1115,7 +1145,10 @@ l_htmlize_text(lua_State *L)
 			buf_release(&out);
 			return luaL_error(L, "htmlize %s failed", type);
 		}
-	} else if (strcmp(type, "html") == 0 || strcmp(type, "txt") == 0) {
+	} else if ((strcmp(type, "html") == 0 || strcmp(type, "htm") == 0 ||
+		    strcmp(type, "txt") == 0) &&
+		   plugin_enabled(build_of(L)->plugins, type[0] == 't' ? "txt" : "html")) {
+		/* As in ikiwiki, these formats are the html and txt plugins'. */
 		if (strcmp(type, "txt") == 0) {
 			buf_puts(&out, "<pre>");
 			buf_put_html(&out, text, len);
@@ -1527,15 +1560,107 @@ l_strftime(lua_State *L)
 	return 1;
 }
 
+/* Calls the function a plugin injected in place of name, if any, with the
+ * n values on the stack; leaves its result (a string) and returns true.
+ * Without one, leaves the stack as it was. */
+static bool
+call_injected(lua_State *L, const char *name, int n)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_INJECT);
+	if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+		lua_pop(L, 2);
+		return false;
+	}
+	lua_remove(L, -2);
+	lua_insert(L, -1 - n);
+	lua_call(L, n, 1);
+	if (!lua_isstring(L, -1))
+		luaL_error(L, "the %s a plugin injected returned a %s, not a string",
+			   name, luaL_typename(L, -1));
+	return true;
+}
+
+/* ikiwiki's formattime: t with format (NULL: timeformat), or what a plugin
+ * (prettydate) injected. */
+static void
+formattime(lua_State *L, struct buf *out, time_t t, const char *format)
+{
+	lua_pushinteger(L, (lua_Integer)t);
+	if (format)
+		lua_pushstring(L, format);
+	else
+		lua_pushnil(L);
+	if (call_injected(L, "formattime", 2)) {
+		size_t n;
+		const char *s = lua_tolstring(L, -1, &n);
+
+		buf_put(out, s, n);
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pop(L, 2);
+	build_strftime(build_of(L), out, format ? format : build_of(L)->timeformat, t);
+}
+
+/* weft.formattime(t [, format]) */
 static int
-l_displaytime(lua_State *L)
+l_formattime(lua_State *L)
 {
 	struct buf out = BUF_INIT;
 
-	build_displaytime(build_of(L), &out, (time_t)luaL_checkinteger(L, 1), lua_toboolean(L, 2));
+	formattime(L, &out, (time_t)luaL_checkinteger(L, 1), luaL_optstring(L, 2, NULL));
 	lua_pushlstring(L, out.data, out.len);
 	buf_release(&out);
 	return 1;
+}
+
+int
+luaapi_displaytime(lua_State *L)
+{
+	time_t t = (time_t)luaL_checkinteger(L, 1);
+	bool pubdate = lua_toboolean(L, 2);
+	const char *format = luaL_optstring(L, 3, NULL);
+	struct build *b = build_of(L);
+	struct buf out = BUF_INIT;
+
+	lua_settop(L, 3);
+	lua_pushinteger(L, (lua_Integer)t);
+	lua_pushvalue(L, 3);
+	lua_pushboolean(L, pubdate);
+	if (call_injected(L, "displaytime", 3))
+		return 1;
+	lua_settop(L, 3);
+	if (b->html5) {
+		buf_puts(&out, "<time datetime=\"");
+		build_date3339(&out, t);
+		buf_puts(&out, pubdate ? "\" pubdate=\"pubdate\">" : "\">");
+	} else {
+		buf_puts(&out, "<span class=\"date\">");
+	}
+	formattime(L, &out, t, format);
+	buf_puts(&out, b->html5 ? "</time>" : "</span>");
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	return 1;
+}
+
+/* weft.inject(name, fn): fn replaces the core's displaytime(t, format,
+ * pubdate) or formattime(t, format), as ikiwiki's inject() does. */
+static int
+l_inject(lua_State *L)
+{
+	static const char *const names[] = { "displaytime", "formattime", NULL };
+	int which = luaL_checkoption(L, 1, NULL, names);
+	struct pstate *ps = pstate_of(L);
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_INJECT);
+	lua_pushvalue(L, 2);
+	lua_setfield(L, -2, names[which]);
+	lua_pop(L, 1);
+	if (ps->pl->loading && ps->worker == 0)
+		ps->pl->injected = true;
+	return 0;
 }
 
 static int
@@ -1701,7 +1826,8 @@ luaapi_open(lua_State *L)
 		{ "template_from", l_template_from },
 		{ "write", l_write }, { "add_page", l_add_page },
 		{ "config", l_config }, { "enabled", l_enabled }, { "plugin", l_plugin },
-		{ "strftime", l_strftime }, { "displaytime", l_displaytime },
+		{ "strftime", l_strftime }, { "displaytime", luaapi_displaytime },
+		{ "formattime", l_formattime }, { "inject", l_inject },
 		{ "date3339", l_date3339 }, { "date822", l_date822 },
 		{ "parse_date", l_parse_date }, { "build_time", l_build_time },
 		{ "pagetitle", l_pagetitle }, { "titlepage", l_titlepage },

@@ -54,6 +54,11 @@ struct plugins {
 	 * sets (its "vars" option), NULL-terminated arrays, or NULL when it did
 	 * not say: it is called only for templates that use one of them. */
 	struct vec hookvars;
+	/* Per stage, per hook in registration order: the plugin (index in
+	 * list) that registered it, for the profile. */
+	struct vec owners[HOOK_COUNT];
+	bool profile;		/* -vv: time every call, by directive and hook */
+	bool injected;		/* some plugin replaced displaytime or formattime */
 	struct config_option *options;	/* declared by plugins, owned */
 	size_t noptions, capoptions;
 	struct pstate **states;	/* one per worker, made on first use */
@@ -81,6 +86,16 @@ struct pstate {
 	const char *what;	/* the directive or hook running, for messages */
 	size_t loading;		/* the plugin being run at load time */
 	struct strmap specs;	/* compiled PageSpecs by text */
+	struct strmap prof;	/* "directive inline" -> struct prof_entry, with -vv */
+	/* While rendering, when pages no longer change: what weft.pages found,
+	 * by its arguments (struct vec * of pages). */
+	struct strmap lists;
+};
+
+/* What the calls of one directive or hook took, in one state. */
+struct prof_entry {
+	uint64_t calls;
+	uint64_t ns;		/* inclusive: nested calls count in both */
 };
 
 /* The state that owns L. */
@@ -88,6 +103,10 @@ struct pstate *pstate_of(lua_State *L);
 
 /* Registers the weft table and the userdata types in L (luaapi.c). */
 void luaapi_open(lua_State *L);
+
+/* weft.displaytime(t [, pubdate [, format]]): ikiwiki's displaytime, or what
+ * a plugin injected in its place; the core calls it for ctime and mtime. */
+int luaapi_displaytime(lua_State *L);
 
 /* Pushes a page object for p (nil for NULL). */
 struct page;
@@ -112,6 +131,7 @@ int pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 #define REG_HOOKS "weft.hooks"
 #define REG_HTMLIZE "weft.htmlize"
 #define REG_MODULES "weft.modules"
+#define REG_INJECT "weft.inject"		/* name -> function replacing a core one */
 #define REG_PAGES "weft.pages"		/* page pointer -> its object */
 
 #endif

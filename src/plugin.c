@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -39,7 +40,7 @@ static const char *const goodstuff[] = {
 
 /* Plugins whose work the C core does. */
 static const char *const core_plugins[] = {
-	"mdwn", "link", "html", "htmlscrubber", "goodstuff", NULL,
+	"mdwn", "link", "html", "htmlscrubber", "goodstuff", "theme", NULL,
 };
 
 /* Directives of ikiwiki plugins that only work through its CGI or a
@@ -69,7 +70,7 @@ static const char *const cgi_plugins[] = {
 	"openid", "opendiscussion", "passwordauth", "pinger", "pingee",
 	"poll", "recentchangesdiff", "remove", "rename", "search", "signinedit",
 	"websetup", "xapian", "git", "mercurial", "svn", "bzr", "cvs", "darcs",
-	"monotone", "tla", "norcs", "underlay", "theme", "favicon", "goto",
+	"monotone", "tla", "norcs", "underlay", "goto",
 	"mirrorlist", "repolist", "userlist", NULL,
 };
 
@@ -343,6 +344,8 @@ state_new(struct plugins *pl, unsigned worker)
 	ps->pl = pl;
 	ps->worker = worker;
 	strmap_init(&ps->specs);
+	strmap_init(&ps->prof);
+	strmap_init(&ps->lists);
 	ps->L = lua_newstate(lalloc, ps);
 	if (!ps->L) {
 		fprintf(stderr, "weft: cannot create a Lua state\n");
@@ -358,6 +361,8 @@ state_new(struct plugins *pl, unsigned worker)
 	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_HTMLIZE);
 	lua_newtable(ps->L);
 	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_MODULES);
+	lua_newtable(ps->L);
+	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_INJECT);
 	luaapi_open(ps->L);
 	for (i = 0; i < pl->n; i++) {
 		if (run_plugin(ps, i) < 0 && worker == 0) {
@@ -375,12 +380,21 @@ pagespec_free_void(void *p)
 }
 
 static void
+free_list(void *v)
+{
+	vec_release(v);
+	free(v);
+}
+
+static void
 state_free(struct pstate *ps)
 {
 	if (!ps)
 		return;
 	lua_close(ps->L);
 	strmap_release(&ps->specs, pagespec_free_void);
+	strmap_release(&ps->prof, free);
+	strmap_release(&ps->lists, free_list);
 	free(ps);
 }
 
@@ -522,6 +536,7 @@ plugins_load(struct plugins **out, struct build *b)
 	strmap_init(&pl->htmlize);
 	pthread_mutex_init(&pl->lock, NULL);
 	pl->trusted = config_bool(&b->cfg, "plugins_trusted");
+	pl->profile = b->diag->verbosity >= 2;
 	pl->memory_limit = (size_t)config_int(&b->cfg, "plugin_memory_limit") << 20;
 	pl->instruction_limit = (uint64_t)config_int(&b->cfg, "plugin_instruction_limit") * 1000000u;
 	if (!pl->memory_limit)
@@ -584,6 +599,7 @@ plugins_free(struct plugins *pl)
 		for (k = 0; k < pl->markers[i].n; k++)
 			free(pl->markers[i].v[k]);
 		vec_release(&pl->markers[i]);
+		vec_release(&pl->owners[i]);
 	}
 	for (i = 0; i < pl->hookvars.n; i++) {
 		char **v = pl->hookvars.v[i];
@@ -709,6 +725,51 @@ take_result(lua_State *L, struct buf *out, struct plugins *pl, size_t plugin,
 	return 0;
 }
 
+/* The profile (-vv): when on, a call's start time, else zero. */
+static uint64_t
+prof_start(const struct pstate *ps)
+{
+	struct timespec t;
+
+	if (!ps->pl->profile)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Adds the call begun at start to what what (plugin and stage, or
+ * directive) took. Each state keeps its own: no locking. */
+static void
+prof_end(struct pstate *ps, uint64_t start, const char *kind, const char *what)
+{
+	struct prof_entry *e, **slot;
+	struct timespec t;
+	char key[160];
+
+	if (!start)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	snprintf(key, sizeof(key), "%s %s", kind, what);
+	slot = (struct prof_entry **)strmap_slot(&ps->prof, key, strlen(key));
+	if (!*slot)
+		*slot = xcalloc(1, sizeof(**slot));
+	e = *slot;
+	e->calls++;
+	e->ns += (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec - start;
+}
+
+/* The name of the plugin that registered hook i (from 1) of stage. */
+static const char *
+hook_owner(const struct plugins *pl, enum hook_stage stage, lua_Integer i)
+{
+	size_t k = (size_t)i - 1;
+
+	if (k >= pl->owners[stage].n)
+		return "?";
+	k = (size_t)(uintptr_t)pl->owners[stage].v[k];
+	return k < pl->n ? pl->list[k].name : "?";
+}
+
 int
 plugin_directive(struct buf *out, struct buf *err, struct ctx *c,
 		 const struct dtok *tok)
@@ -719,6 +780,7 @@ plugin_directive(struct buf *out, struct buf *err, struct ctx *c,
 	lua_State *L = ps->L;
 	char name[128];
 	unsigned saved_line = ps->line;
+	uint64_t start;
 	int rc;
 
 	snprintf(name, sizeof(name), "%.*s", (int)tok->namelen, tok->name);
@@ -737,9 +799,11 @@ plugin_directive(struct buf *out, struct buf *err, struct ctx *c,
 	lua_pushboolean(L, c->scan);
 	lua_pushstring(L, name);
 	ps->line = tok->line;
+	start = prof_start(ps);
 	rc = pstate_call(ps, 5, 1, c, name, err);
 	if (rc == 0)
 		rc = take_result(L, out, pl, d ? d->plugin : (size_t)-1, c, name, err);
+	prof_end(ps, start, "directive", name);
 	ps->line = saved_line;
 	return rc;
 }
@@ -784,6 +848,7 @@ run_text_hooks(struct ctx *c, enum hook_stage stage, bool with_dest,
 		const char *marker = (size_t)i <= pl->markers[stage].n ?
 			pl->markers[stage].v[i - 1] : NULL;
 		int nargs = 1;
+		uint64_t start;
 
 		/* The whole text goes into Lua only when the hook wants it. */
 		if (marker && !memmem(text->data, text->len, marker, strlen(marker)))
@@ -796,6 +861,7 @@ run_text_hooks(struct ctx *c, enum hook_stage stage, bool with_dest,
 		}
 		lua_pushlstring(L, text->data, text->len);
 		nargs++;
+		start = prof_start(ps);
 		if (pstate_call(ps, nargs, 1, c, stage_names[stage], &err) < 0) {
 			rc = -1;
 		} else if (lua_type(L, -1) != LUA_TNIL && stage != HOOK_SCAN) {
@@ -810,6 +876,7 @@ run_text_hooks(struct ctx *c, enum hook_stage stage, bool with_dest,
 		} else {
 			lua_pop(L, 1);
 		}
+		prof_end(ps, start, hook_owner(pl, stage, i), stage_names[stage]);
 	}
 	lua_pop(L, 1);
 	buf_release(&err);
@@ -860,6 +927,7 @@ plugin_htmlize(struct ctx *c, const char *type, struct buf *text)
 	struct pstate *ps = state_for(c->b->plugins, c->worker);
 	lua_State *L = ps->L;
 	struct buf err = BUF_INIT, out = BUF_INIT;
+	uint64_t start;
 	int rc;
 
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_HTMLIZE);
@@ -867,9 +935,11 @@ plugin_htmlize(struct ctx *c, const char *type, struct buf *text)
 	lua_remove(L, -2);
 	luaapi_push_page(L, c->page);
 	lua_pushlstring(L, text->data, text->len);
+	start = prof_start(ps);
 	rc = pstate_call(ps, 2, 1, c, type, &err);
 	if (rc == 0)
 		rc = take_result(L, &out, c->b->plugins, (size_t)-1, c, type, &err);
+	prof_end(ps, start, "htmlize", type);
 	if (rc == 0) {
 		buf_reset(text);
 		buf_put(text, out.data, out.len);
@@ -909,6 +979,7 @@ plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 	luaapi_push_tmpl(L, t, name);
 	for (i = 1; i <= n && rc == 0; i++) {
 		char **want = (size_t)i <= pl->hookvars.n ? pl->hookvars.v[i - 1] : NULL;
+		uint64_t start;
 
 		if (want && !uses_any(t, want))
 			continue;
@@ -917,7 +988,9 @@ plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 		luaapi_push_page(L, c->dest);
 		lua_pushvalue(L, vars);
 		lua_pushvalue(L, vars + 1);
+		start = prof_start(ps);
 		rc = pstate_call(ps, 4, 0, c, "pagetemplate", NULL);
+		prof_end(ps, start, hook_owner(pl, HOOK_PAGETEMPLATE, i), "pagetemplate");
 	}
 	luaapi_close_vars(L, vars);
 	lua_pop(L, 3);
@@ -963,7 +1036,79 @@ plugin_autofiles(struct build *b)
 }
 
 int
+plugin_displaytime(struct ctx *c, struct buf *out, time_t t, bool pubdate)
+{
+	struct plugins *pl = c->b->plugins;
+	struct pstate *ps;
+	struct buf err = BUF_INIT;
+	lua_State *L;
+	int rc;
+
+	if (!pl || !pl->injected) {
+		build_displaytime(c->b, out, t, pubdate);
+		return 0;
+	}
+	ps = state_for(pl, c->worker);
+	L = ps->L;
+	lua_pushcfunction(L, luaapi_displaytime);
+	lua_pushinteger(L, (lua_Integer)t);
+	lua_pushboolean(L, pubdate);
+	rc = pstate_call(ps, 2, 1, c, "displaytime", &err);
+	if (rc == 0)
+		rc = take_result(L, out, pl, (size_t)-1, c, "displaytime", &err);
+	buf_release(&err);
+	return rc;
+}
+
+int
 plugin_done(struct build *b)
 {
 	return run_global_hooks(b, HOOK_DONE);
+}
+
+static int
+by_time(const void *x, const void *y)
+{
+	const struct strmap_entry *a = *(struct strmap_entry *const *)x;
+	const struct strmap_entry *b = *(struct strmap_entry *const *)y;
+	uint64_t ta = ((struct prof_entry *)a->val)->ns, tb = ((struct prof_entry *)b->val)->ns;
+
+	return ta < tb ? 1 : ta > tb ? -1 : strcmp(a->key, b->key);
+}
+
+void
+plugin_profile_report(struct plugins *pl, struct diag *d)
+{
+	struct strmap all = STRMAP_INIT;
+	struct strmap_entry *e, **v;
+	size_t i, it, n = 0;
+	unsigned w;
+
+	if (!pl || !pl->profile)
+		return;
+	for (w = 0; w < pl->nstates; w++) {
+		if (!pl->states[w])
+			continue;
+		for (it = 0; (e = strmap_next(&pl->states[w]->prof, &it));) {
+			struct prof_entry *from = e->val;
+			struct prof_entry **to = (struct prof_entry **)strmap_slot(&all, e->key, e->keylen);
+
+			if (!*to)
+				*to = xcalloc(1, sizeof(**to));
+			(*to)->calls += from->calls;
+			(*to)->ns += from->ns;
+		}
+	}
+	v = xcalloc(all.count + 1, sizeof(*v));
+	for (it = 0; (e = strmap_next(&all, &it));)
+		v[n++] = e;
+	qsort(v, n, sizeof(*v), by_time);
+	for (i = 0; i < n && i < 15; i++) {
+		struct prof_entry *p = v[i]->val;
+
+		diag_debug(d, "plugin time: %s: %llu calls, %.1f ms (nested calls counted in each)",
+			   v[i]->key, (unsigned long long)p->calls, (double)p->ns / 1e6);
+	}
+	free(v);
+	strmap_release(&all, free);
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -68,5 +69,14 @@ int plugin_format(struct ctx *c, struct buf *html);
 int plugin_autofiles(struct build *b);
 /* After every page is written, single-threaded. */
 int plugin_done(struct build *b);
+
+/* Appends ikiwiki's displaytime of t (build_displaytime), or what a plugin
+ * injected in its place (relativedate, prettydate). */
+int plugin_displaytime(struct ctx *c, struct buf *out, time_t t, bool pubdate);
+
+/* With -vv: what the directives and hooks took in this build, the
+ * slowest first. */
+struct diag;
+void plugin_profile_report(struct plugins *p, struct diag *d);
 
 #endif

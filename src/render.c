@@ -315,10 +315,10 @@ page_vars(struct tvars *v, struct ctx *c)
 	tvars_set(v, "html5", b->html5 ? "1" : "");
 	tvars_set(v, "responsive_layout",
 		  config_bool(&b->cfg, "responsive_layout") ? "1" : "");
-	build_displaytime(b, &t, p->mtime, false);
+	plugin_displaytime(c, &t, p->mtime, false);
 	tvars_set(v, "mtime", t.data);
 	buf_reset(&t);
-	build_displaytime(b, &t, p->ctime, true);
+	plugin_displaytime(c, &t, p->ctime, true);
 	tvars_set(v, "ctime", t.data);
 	buf_reset(&t);
 	if (b->has_local_css)

@@ -134,6 +134,9 @@ ignored(const struct walk *w, const char *rel, const char *base)
 		return true;
 	if (ext && strcmp(ext, "_comment_pending") == 0)
 		return true;
+	if (ext && !w->opts->html && (strcmp(ext, "html") == 0 || strcmp(ext, "htm") == 0 ||
+				      strcmp(ext, "xhtml") == 0))
+		return true;
 	if (ext && strcmp(ext, "tmpl") == 0 && strncmp(rel, "templates/", 10) == 0)
 		return true;
 	if (w->opts->exclude && regexec(w->opts->exclude, rel, 0, NULL, 0) == 0)

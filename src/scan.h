@@ -18,6 +18,9 @@ struct scan_opts {
 	size_t nprune;
 	const regex_t *exclude;	/* the exclude option, matched on relative paths */
 	const char *htmlext;
+	/* The html plugin is on: *.html and *.htm are pages. Off, they are
+	 * left out (with *.xhtml), as ikiwiki's wiki_file_prune_regexps do. */
+	bool html;
 };
 
 /*

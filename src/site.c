@@ -28,7 +28,6 @@ site_init(struct site *s)
 	s->usedirs = true;
 	site_add_type(s, "mdwn", SRC_PAGE);
 	site_add_type(s, "md", SRC_PAGE);
-	site_add_type(s, "html", SRC_PAGE);
 	site_add_type(s, "_comment", SRC_INTERNAL);
 }
 

@@ -29,7 +29,8 @@ check_status 0 "the site builds"
 check_file public/index.html "index.mdwn -> index.html"
 check_file public/posts/first/index.html "posts/first.mdwn -> posts/first/index.html"
 check_file public/posts/second/index.html ".md is a Markdown page"
-check_file public/sub/raw/index.html ".html is a page"
+check_no_file public/sub/raw/index.html "without the html plugin, .html is no page"
+check_no_file public/sub/raw.html "nor a file to copy, as ikiwiki prunes it"
 check_file public/posts/first/photo.jpg "other files are copied"
 cmp -s posts/first/photo.jpg public/posts/first/photo.jpg
 ok $? "a copied file keeps its bytes"
@@ -79,5 +80,13 @@ check_file public/not-weft.txt "a file weft never wrote is left alone"
 run "$WEFT" build -d "$T/elsewhere"
 check_status 0 "-d builds elsewhere"
 check_file "$T/elsewhere/posts/first/index.html" "-d DIR receives the pages"
+
+# With the html plugin, .html and .htm sources are pages.
+printf '<p>an htm page</p>\n' >sub/other.htm
+printf 'add_plugins: [html]\n' >>weft.yaml
+run "$WEFT" build
+check_status 0 "a build with the html plugin succeeds"
+check_grep 'raw html page' public/sub/raw/index.html ".html is then a page"
+check_grep 'an htm page' public/sub/other/index.html "and so is .htm"
 
 done_testing

@@ -17,7 +17,7 @@ cd "$T/s" || exit 1
 cat >>weft.yaml <<'X'
 wikiname: Feed & test
 url: http://example.org/blog/
-add_plugins: [tag, comments]
+add_plugins: [tag, comments, html]
 tagbase: tags
 rss: 1
 atom: 1
