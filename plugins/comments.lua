@@ -46,222 +46,18 @@ weft.option{ name = "comments_allowformats", type = "string", default = "",
 -- default plugin, so it is loaded first.
 local inline = weft.plugin("inline")
 
--- ---- sanitizing -----------------------------------------------------------
-
--- htmlscrubber's lists.
-local function set(words)
-	local s = {}
-	for w in words:gmatch("%S+") do s[w] = true end
-	return s
+-- The whitelist scrubber and its URL test are htmlscrubber's, which weft
+-- loads for comments even where the site turns it off for pages.
+local function scrubber()
+	return weft.plugin("htmlscrubber")
 end
 
-local allowed_tags = set[[
-	a abbr acronym address area b big blockquote br button caption center
-	cite code col colgroup dd del dfn dir div dl dt em fieldset font form h1
-	h2 h3 h4 h5 h6 hr i img input ins kbd label legend li map menu ol
-	optgroup option p pre q s samp select small span strike strong sub sup
-	table tbody td textarea tfoot th thead tr tt u ul var video audio source
-	section nav article aside hgroup header footer figure figcaption time
-	mark canvas datalist progress meter ruby rt rp details summary
-]]
-
-local allowed_attrs = set[[
-	abbr accept accept-charset accesskey align alt axis border cellpadding
-	cellspacing char charoff charset checked class clear cols colspan color
-	compact coords datetime dir disabled enctype for frame headers height
-	hreflang hspace id ismap label lang maxlength media method multiple name
-	nohref noshade nowrap prompt readonly rel rev rows rowspan rules scope
-	selected shape size span start summary tabindex target title type valign
-	value vspace width autofocus autoplay preload loopstart loopend end
-	playcount controls pubdate loop muted placeholder min max step low high
-	optimum form required autocomplete novalidate pattern list formenctype
-	formmethod formnovalidate formtarget reversed spellcheck open hidden
-]]
-
-local url_attrs = set"href src action formaction cite longdesc poster usemap"
-
-local schemes = set[[
-	http https ftp mailto file telnet gopher aaa aaas acap cap cid crid dav
-	dict dns fax go h323 im imap ldap mid news nfs nntp pop pres sip sips
-	snmp tel urn wais xmpp z39.50r z39.50s aim callto cvs ed2k feed fish gg
-	irc ircs lastfm ldaps magnet mms msnim notes rsync secondlife skype ssh
-	sftp smb sms snews webcal ymsgr bitcoin git svn bzr darcs hg
-]]
-
-local named = { amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", nbsp = "\194\160" }
-
--- HTML entities decoded (the numeric ones and the few named ones that
--- matter for attribute values and subjects).
-local function decode_entities(s)
-	return (s:gsub("&(#?[xX]?)(%w+);", function(kind, v)
-		local n
-		if kind == "#" then
-			n = tonumber(v)
-		elseif kind == "#x" or kind == "#X" then
-			n = tonumber(v, 16)
-		elseif kind == "" then
-			return named[v]
-		end
-		if n and n > 0 and n < 0x110000 and not (n >= 0xD800 and n < 0xE000) then
-			return utf8.char(n)
-		end
-	end))
-end
-
--- htmlscrubber's $safe_url_regexp: a known scheme, an image data: URL, or
--- a relative URL (no ":" before its first "/", "?" or "#").
 local function safe_url(u)
-	u = decode_entities(u)
-	local l = u:lower()
-	local scheme = l:match("^([^:/?#]*):")
-	if l:sub(1, 1) == "#" or (scheme and schemes[scheme]) then
-		return true
-	end
-	if l:match("^data:image/png") or l:match("^data:image/jpeg") or l:match("^data:image/gif") then
-		return true
-	end
-	local colon = u:find(":", 1, true)
-	if not colon then
-		return #u > 0
-	end
-	local sep = u:find("[/?#]", 2)
-	return sep ~= nil and sep <= colon
+	return scrubber().safe_url(u)
 end
 
--- One tag's attributes kept: allowed names, URLs only when safe, values
--- re-quoted.
-local function attributes(s)
-	local out = {}
-	local i = 1
-	while true do
-		local ns, ne, name = s:find("^%s*([^%s=/>\"']+)", i)
-		if not ns then break end
-		i = ne + 1
-		local value
-		local vs, ve, v = s:find('^%s*=%s*"([^"]*)"', i)
-		if not vs then vs, ve, v = s:find("^%s*=%s*'([^']*)'", i) end
-		if not vs then vs, ve, v = s:find("^%s*=%s*([^%s>]+)", i) end
-		if vs then
-			value = v
-			i = ve + 1
-		end
-		name = name:lower()
-		if url_attrs[name] then
-			if value and safe_url(value) then
-				out[#out + 1] = (' %s="%s"'):format(name, weft.escape_html(decode_entities(value)))
-			end
-		elseif allowed_attrs[name] then
-			if value then
-				out[#out + 1] = (' %s="%s"'):format(name, weft.escape_html(decode_entities(value)))
-			else
-				out[#out + 1] = (' %s="%s"'):format(name, name)
-			end
-		end
-	end
-	return table.concat(out)
-end
-
--- Elements that have no end tag.
-local void = set"area br col hr img input source"
-
--- One tag, kept when allowed, re-written with its allowed attributes. open
--- is the stack of the elements open in the comment: an end tag that closes
--- none of them is dropped, so a comment cannot close the page's elements.
-local function tag(close, name, rest, open)
-	name = name:lower()
-	if not allowed_tags[name] then
-		return ""
-	end
-	if close ~= "" then
-		local out = {}
-		for i = #open, 1, -1 do
-			if open[i] == name then
-				for j = #open, i, -1 do
-					out[#out + 1] = "</" .. open[j] .. ">"
-					open[j] = nil
-				end
-				break
-			end
-		end
-		return table.concat(out)
-	end
-	local selfclose = rest:match("/%s*$") and " /" or ""
-	if not void[name] and selfclose == "" then
-		open[#open + 1] = name
-	end
-	return "<" .. name .. attributes((rest:gsub("/%s*$", ""))) .. selfclose .. ">"
-end
-
--- Where the tag whose attributes start at html[i] ends (its ">"), the
--- quoted attribute values skipped; nil when it does not end, or holds a
--- "<" (then its "<" is shown as text).
-local function tag_end(html, i)
-	while true do
-		local j = html:find("[<=>]", i)
-		if not j or html:byte(j) == 60 then
-			return nil
-		elseif html:byte(j) == 62 then
-			return j
-		end
-		local k = html:find("%S", j + 1)
-		local q = k and html:sub(k, k)
-		if q == '"' or q == "'" then
-			local close = html:find(q, k + 1, true)
-			if not close then
-				return nil
-			end
-			i = close + 1
-		else
-			i = k or #html + 1
-		end
-	end
-end
-
--- html without the elements name (script, style) and what they hold; an
--- unclosed one takes the rest with it.
-local function drop_elements(html, name)
-	local lower = html:lower()
-	local out, i = {}, 1
-	while true do
-		local s = lower:find("<%s*" .. name .. "[%s/>]", i)
-		if not s then
-			break
-		end
-		out[#out + 1] = html:sub(i, s - 1)
-		local _, e = lower:find("</%s*" .. name .. "%s*>", s)
-		i = e and e + 1 or #html + 1
-	end
-	out[#out + 1] = html:sub(i)
-	return table.concat(out)
-end
-
--- HTML made safe to show: htmlscrubber's whitelist; scripts and styles
--- dropped with their text, comments dropped, any other "<" escaped, and
--- the elements balanced (stray end tags dropped, open ones closed).
 local function scrub(html)
-	html = drop_elements(drop_elements(html:gsub("<!%-%-.-%-%->", ""), "script"), "style")
-	local out, open, i = {}, {}, 1
-	while i <= #html do
-		local lt = html:find("<", i, true)
-		if not lt then
-			out[#out + 1] = html:sub(i)
-			break
-		end
-		out[#out + 1] = html:sub(i, lt - 1)
-		local _, ne, close, name = html:find("^<(/?)(%a%w*)", lt)
-		local e = ne and tag_end(html, ne + 1)
-		if e then
-			out[#out + 1] = tag(close, name, html:sub(ne + 1, e - 1), open)
-			i = e + 1
-		else
-			out[#out + 1] = "&lt;"
-			i = lt + 1
-		end
-	end
-	for j = #open, 1, -1 do
-		out[#out + 1] = "</" .. open[j] .. ">"
-	end
-	return table.concat(out)
+	return scrubber().scrub(html, true)
 end
 
 -- ---- the comment directive ------------------------------------------------
@@ -429,7 +225,7 @@ local function record(page, args)
 	if args.subject then
 		-- Decoded as meta decodes a title (its full entity table).
 		local meta = weft.plugin("meta")
-		page:set("meta", "title", (meta and meta.decode_entities or decode_entities)(args.subject))
+		page:set("meta", "title", (meta and meta.decode_entities or scrubber().decode_entities)(args.subject))
 	end
 	local prefix = weft.config("comments_pagename") or "comment_"
 	if page.name:find("/" .. prefix:gsub("%p", "%%%0") .. "%d") then

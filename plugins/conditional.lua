@@ -45,7 +45,7 @@ end
 
 weft.directive("if", function(args, page)
 	for _, k in ipairs{ "test", "then" } do
-		if args[k] == nil then error(("%s parameter is required"):format(k)) end
+		if args[k] == nil then error(("%s parameter is required"):format(k), 0) end
 	end
 	local result
 	if (args.all ~= nil and not yesno(args.all)) or simple(args.test) then

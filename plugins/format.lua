@@ -55,7 +55,7 @@ end
 weft.directive("format", function(args)
 	local format, text = positional(args, 1), positional(args, 2)
 	if format == nil or text == nil then
-		error("must specify format and text")
+		error("must specify format and text", 0)
 	end
 	if markdown(format) then
 		text = weft.preprocess(text, { markdown = true })
@@ -65,7 +65,7 @@ weft.directive("format", function(args)
 	local ok, html = pcall(weft.htmlize, text, format)
 	if not ok then
 		if tostring(html):find("unsupported page format", 1, true) then
-			error(("unsupported page format %s"):format(format))
+			error(("unsupported page format %s"):format(format), 0)
 		end
 		error(html, 0)
 	end

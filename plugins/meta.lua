@@ -323,11 +323,24 @@ local function heads_of(page, key, value, params, order, scan)
 	return heads
 end
 
+-- Fields a meta directive set while its page rendered, by page name: one
+-- that another directive wrote then ([[!if]], a template's body) was not
+-- there in the scan. As in ikiwiki, where meta sets page state in both
+-- passes, the page's own template shows them.
+local late = {}
+
 -- The fields meta.pm sets while scanning; value is already decoded.
 -- Returns the value the head tags show (enclosure's becomes its URL), or
--- nil and an error.
-local function set_fields(page, key, value, params, scan)
-	local function set(k, v) if scan then page:set("meta", k, v) end end
+-- nil and an error. In the render pass, own is the table of the fields
+-- the page's template is to show, or nil.
+local function set_fields(page, key, value, params, scan, own)
+	local function set(k, v)
+		if scan then
+			page:set("meta", k, v)
+		elseif own and v ~= nil then
+			own[k] = v
+		end
+	end
 	if key == "title" or key == "author" then
 		set(key, value)
 		set(key .. "sort", params.sortas)
@@ -369,7 +382,12 @@ weft.directive("meta", function(args, page, dest, scan)
 	-- A redir only counts on its own page, not where the page is inlined.
 	if key == "redir" and not scan and page ~= dest then return "" end
 	value = decode_entities(value)
-	local shown, err = set_fields(page, key, value, params, scan)
+	local own
+	if not scan and page == dest then
+		own = late[page.name] or {}
+		late[page.name] = own
+	end
+	local shown, err = set_fields(page, key, value, params, scan, own)
 	local heads
 	if shown then heads, err = heads_of(page, key, shown, params, order, scan) end
 	if scan then
@@ -406,6 +424,12 @@ end
 
 weft.hook("pagetemplate", function(page, dest, vars, template)
 	local meta = page:state("meta") or {}
+	local own = page == dest and late[page.name]
+	if own then
+		late[page.name] = nil
+		for k, v in pairs(meta) do if own[k] == nil then own[k] = v end end
+		meta = own
+	end
 	if page == dest and template:uses("meta") then
 		local m = meta_var(page)
 		if m then vars.meta = m end

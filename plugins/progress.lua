@@ -40,3 +40,10 @@ weft.directive("progress", function(args)
 		'  <div class="progress-done" style="width: %s">%s</div>\n' ..
 		'</div>\n'):format(fill, fill)
 end)
+
+-- The bar's width, which the htmlscrubber takes away with the style
+-- attribute, put back once the page is whole (progress.pm's format hook).
+weft.hook("format", function(_, html)
+	return (html:gsub('<div class="progress%-done">(%d+%%)</div>',
+		'<div class="progress-done" style="width: %1">%1</div>'))
+end, { contains = '<div class="progress-done">' })

@@ -191,13 +191,13 @@ weft.directive("shortcut", function(args, page, dest, scan, name)
 		local p = weft.page(PAGE)
 		local def = p and p:state("shortcut", name)
 		if not def or not def.url then
-			error("shortcut " .. name .. " is not defined on the " .. PAGE .. " page")
+			error("shortcut " .. name .. " is not defined on the " .. PAGE .. " page", 0)
 		end
 		return expand(def, args)
 	end
 	if args.name == nil or args.url == nil then
 		if scan then return nil end
-		error("missing name or url parameter")
+		error("missing name or url parameter", 0)
 	end
 	if scan then
 		define(args, page)

@@ -155,19 +155,19 @@ end
 -- The data of file=: a file's content, or a page's source text.
 local function read_file(name)
 	local p = weft.page(name)
-	if not p then error("cannot find file") end
+	if not p then error("cannot find file", 0) end
 	local text = p:text()
-	if not text then error(("cannot read %s"):format(name)) end
+	if not text then error(("cannot read %s"):format(name), 0) end
 	return text, p
 end
 
 local function parse(args, data)
-	if args.delimiter == "" then error("empty delimiter") end
+	if args.delimiter == "" then error("empty delimiter", 0) end
 	local format = (args.format or "auto"):lower()
 	if format == "auto" then format = is_dsv(data) and "dsv" or "csv" end
 	if format == "csv" then return split_csv(data, args.delimiter or ",") end
 	if format == "dsv" then return split_dsv(data, args.delimiter or "|") end
-	error("unknown data format")
+	error("unknown data format", 0)
 end
 
 local function render(args, data)
@@ -177,7 +177,7 @@ local function render(args, data)
 	if header_opt == "row" or yesno(args.header) then
 		header = table.remove(rows, 1)
 	end
-	if #rows == 0 then error("empty data") end
+	if #rows == 0 then error("empty data", 0) end
 	local column = header_opt == "column"
 	local out = { args.class and ('<table class="%s">'):format(args.class) or "<table>" }
 	if header then

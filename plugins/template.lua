@@ -269,7 +269,7 @@ end
 weft.directive("template", function(args, page, dest, scan)
 	if args.id == nil then
 		if scan then return nil end
-		error("missing id parameter")
+		error("missing id parameter", 0)
 	end
 	local t, msg, tpage = find(args.id)
 	if scan then
@@ -278,7 +278,7 @@ weft.directive("template", function(args, page, dest, scan)
 	end
 	if tpage then weft.depends(tpage) end
 	if not t then
-		error(("failed to process template %s: %s"):format(tpage or args.id, msg))
+		error(("failed to process template %s: %s"):format(tpage or args.id, msg), 0)
 	end
 	return render_fill(t, param_table(args, page, dest))
 end, { scan = true })

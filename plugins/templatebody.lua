@@ -12,7 +12,7 @@
 weft.directive("templatebody", function(args)
 	local first = args[1]
 	if not first or (first.key ~= nil and first.value ~= "") then
-		error("first parameter must be the content")
+		error("first parameter must be the content", 0)
 	end
 	return ""
 end)

@@ -170,6 +170,7 @@ setup_site(struct build *b)
 				  "destdir %s would hold the sources", s->destdir);
 	s->statedir = state_dir(b);
 	s->usedirs = config_bool(&b->cfg, "usedirs");
+	s->userdir = config_str(&b->cfg, "userdir");
 	s->indexpages = config_bool(&b->cfg, "indexpages");
 	b->wikiname = config_str(&b->cfg, "wikiname");
 	b->url = config_str(&b->cfg, "url");

@@ -22,12 +22,14 @@
 #include "preprocess.h"
 #include "render.h"
 #include "scan.h"
+#include "scrub.h"
 #include "tmpl.h"
 #include "xalloc.h"
 
 #define PAGE_MT "weft.page"
 #define VARS_MT "weft.vars"
 #define TMPL_MT "weft.template"
+#define SCRUB_MT "weft.scrubber"
 
 static struct ctx *
 current(lua_State *L)
@@ -1534,7 +1536,8 @@ l_config(lua_State *L)
 static int
 l_enabled(lua_State *L)
 {
-	lua_pushboolean(L, plugin_enabled(build_of(L)->plugins, luaL_checkstring(L, 1)));
+	/* pstate's: while the plugins load, the build has no host yet. */
+	lua_pushboolean(L, plugin_enabled(pstate_of(L)->pl, luaL_checkstring(L, 1)));
 	return 1;
 }
 
@@ -1545,6 +1548,88 @@ l_plugin(lua_State *L)
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_MODULES);
 	lua_getfield(L, -1, luaL_checkstring(L, 1));
 	return 1;
+}
+
+/* ---- the HTML scrubber ------------------------------------------------------- */
+
+/* Fills map with the strings of the list opts[key] (lower-cased). */
+static void
+word_list(lua_State *L, int opts, const char *key, struct strmap *map)
+{
+	lua_Integer i, n;
+
+	lua_getfield(L, opts, key);
+	if (lua_istable(L, -1)) {
+		n = (lua_Integer)lua_rawlen(L, -1);
+		for (i = 1; i <= n; i++) {
+			struct buf w = BUF_INIT;
+			size_t len, k;
+			const char *s;
+
+			lua_rawgeti(L, -1, i);
+			s = luaL_checklstring(L, -1, &len);
+			for (k = 0; k < len; k++)
+				buf_putc(&w, (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32 : s[k]));
+			strmap_put(map, w.data ? w.data : "", w.len, map);
+			buf_release(&w);
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+}
+
+/* weft.scrubber{tags=, attrs=, url_attrs=, schemes=, drop=, void=}: a
+ * whitelist scrubber (scrub.h) with these lists of names. */
+static int
+l_scrubber(lua_State *L)
+{
+	struct scrub_policy *p;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	p = lua_newuserdatauv(L, sizeof(*p), 0);
+	scrub_policy_init(p);
+	luaL_setmetatable(L, SCRUB_MT);
+	word_list(L, 1, "tags", &p->tags);
+	word_list(L, 1, "attrs", &p->attrs);
+	word_list(L, 1, "url_attrs", &p->url_attrs);
+	word_list(L, 1, "schemes", &p->schemes);
+	word_list(L, 1, "drop", &p->drop);
+	word_list(L, 1, "void", &p->void_tags);
+	return 1;
+}
+
+/* scrubber:scrub(html [, balance]) */
+static int
+scrubber_scrub(lua_State *L)
+{
+	struct scrub_policy *p = luaL_checkudata(L, 1, SCRUB_MT);
+	size_t len;
+	const char *html = luaL_checklstring(L, 2, &len);
+	struct buf out = BUF_INIT;
+
+	scrub_html(&out, html, len, p, lua_toboolean(L, 3));
+	lua_pushlstring(L, out.data ? out.data : "", out.len);
+	buf_release(&out);
+	return 1;
+}
+
+/* scrubber:safe_url(url) */
+static int
+scrubber_safe_url(lua_State *L)
+{
+	struct scrub_policy *p = luaL_checkudata(L, 1, SCRUB_MT);
+	size_t len;
+	const char *url = luaL_checklstring(L, 2, &len);
+
+	lua_pushboolean(L, scrub_safe_url(url, len, p));
+	return 1;
+}
+
+static int
+scrubber_gc(lua_State *L)
+{
+	scrub_policy_release(luaL_checkudata(L, 1, SCRUB_MT));
+	return 0;
 }
 
 /* ---- dates ---------------------------------------------------------------------- */
@@ -1828,6 +1913,7 @@ luaapi_open(lua_State *L)
 		{ "config", l_config }, { "enabled", l_enabled }, { "plugin", l_plugin },
 		{ "strftime", l_strftime }, { "displaytime", luaapi_displaytime },
 		{ "formattime", l_formattime }, { "inject", l_inject },
+		{ "scrubber", l_scrubber },
 		{ "date3339", l_date3339 }, { "date822", l_date822 },
 		{ "parse_date", l_parse_date }, { "build_time", l_build_time },
 		{ "pagetitle", l_pagetitle }, { "titlepage", l_titlepage },
@@ -1848,6 +1934,9 @@ luaapi_open(lua_State *L)
 	static const luaL_Reg tmpl_mt[] = {
 		{ "__index", tmpl_index }, { "__gc", tmpl_gc }, { NULL, NULL },
 	};
+	static const luaL_Reg scrub_methods[] = {
+		{ "scrub", scrubber_scrub }, { "safe_url", scrubber_safe_url }, { NULL, NULL },
+	};
 
 	luaL_newmetatable(L, PAGE_MT);
 	luaL_setfuncs(L, page_mt, 0);
@@ -1855,7 +1944,12 @@ luaapi_open(lua_State *L)
 	luaL_setfuncs(L, vars_mt, 0);
 	luaL_newmetatable(L, TMPL_MT);
 	luaL_setfuncs(L, tmpl_mt, 0);
-	lua_pop(L, 3);
+	luaL_newmetatable(L, SCRUB_MT);
+	lua_pushcfunction(L, scrubber_gc);
+	lua_setfield(L, -2, "__gc");
+	luaL_newlib(L, scrub_methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 4);
 	luaL_newlib(L, weft);
 	lua_setglobal(L, "weft");
 	lua_newtable(L);

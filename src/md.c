@@ -88,9 +88,11 @@ md_render(struct buf *out, const char *text, size_t len, unsigned flags)
 	if (flags & MD_HARDBREAKS)
 		opts |= CMARK_OPT_HARDBREAKS;
 	p = cmark_parser_new(opts);
+	/* Discount's features as ikiwiki uses it: tables, ~~strikethrough~~;
+	 * no autolinking of bare URLs (ikiwiki leaves them text, and a URL
+	 * given to a template inside an attribute must stay one). */
 	attach(p, "table");
 	attach(p, "strikethrough");
-	attach(p, "autolink");
 	attach(p, "tasklist");
 	cmark_parser_feed(p, text, len);
 	doc = cmark_parser_finish(p);

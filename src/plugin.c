@@ -40,7 +40,13 @@ static const char *const goodstuff[] = {
 
 /* Plugins whose work the C core does. */
 static const char *const core_plugins[] = {
-	"mdwn", "link", "html", "htmlscrubber", "goodstuff", "theme", NULL,
+	"mdwn", "link", "html", "goodstuff", "theme", NULL,
+};
+
+/* Plugins another needs loaded, whether or not the site enables them: the
+ * second is then in every state (weft.plugin finds it) but not enabled. */
+static const char *const needs[][2] = {
+	{ "comments", "htmlscrubber" },
 };
 
 /* Directives of ikiwiki plugins that only work through its CGI or a
@@ -225,7 +231,15 @@ pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 		/* As ikiwiki: the scan pass keeps quiet; the render pass runs
 		 * the same directive again and reports. */
 		diag_debug(ps->pl->b->diag, "%s: %s (in the scan pass)", what, msg);
+	} else if (rc == LUA_ERRRUN && position_len(msg, nl) == 0 && c && c->page &&
+		   !ps->pl->b->opts.check) {
+		/* error("...", 0): a plugin telling the writer what is wrong
+		 * with the page, as ikiwiki's error() does. The page shows it
+		 * and the build goes on; weft check makes it an error. */
+		diag_warning(ps->pl->b->diag, page_file(c), ps->line, "%s: %.*s", what, (int)nl, msg);
 	} else {
+		/* A plugin that broke (its own file and line in the message),
+		 * ran out of time or memory: the page failed. */
 		if (c && c->page)
 			c->page->failed = true;
 		diag_error(ps->pl->b->diag, page_file(c), c && c->page ? ps->line : 0,
@@ -451,6 +465,22 @@ find_plugin(struct plugins *pl, const char *name, struct plugin *out)
 	return found;
 }
 
+/* Loads a plugin another needs, without enabling it. */
+static void
+load_library(struct plugins *pl, const char *name)
+{
+	struct plugin p = { 0 };
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		if (strcmp(pl->list[i].name, name) == 0)
+			return;
+	if (!find_plugin(pl, name, &p))
+		return;
+	pl->list = xgrow(pl->list, &pl->cap, pl->n + 1, sizeof(*pl->list));
+	pl->list[pl->n++] = p;
+}
+
 static void
 enable(struct plugins *pl, const char *name, struct strmap *disabled, bool quiet)
 {
@@ -522,6 +552,9 @@ choose(struct plugins *pl)
 			buf_release(&name);
 		}
 	}
+	for (i = 0; i < sizeof(needs) / sizeof(needs[0]); i++)
+		if (strmap_gets(&pl->enabled, needs[i][0]) && !strmap_gets(&pl->enabled, needs[i][1]))
+			load_library(pl, needs[i][1]);
 	strmap_release(&disabled, NULL);
 }
 

@@ -241,7 +241,8 @@ directive(struct buf *out, struct ctx *c, const struct dtok *tok, unsigned flags
 		goto out;
 	}
 	if (plugin_directive(&result, &err, c, tok) < 0) {
-		c->page->failed = true;
+		/* The host said whether the page failed (a plugin that broke)
+		 * or only shows the error (ikiwiki's error()). */
 		preprocess_error_marker(out, tok->name, tok->namelen, err.data);
 		goto out;
 	}

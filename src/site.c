@@ -248,6 +248,16 @@ site_bestlink(const struct site *s, const char *from, const char *link, size_t l
 		if (cwd)
 			cwd--;
 	}
+	if (!found && s->userdir && *s->userdir) {
+		size_t i;
+
+		buf_reset(&try);
+		buf_puts(&try, s->userdir);
+		buf_putc(&try, '/');
+		for (i = 0; i < len; i++)
+			buf_putc(&try, link[i] >= 'A' && link[i] <= 'Z' ? link[i] + ('a' - 'A') : link[i]);
+		found = lookup(s, try.data, try.len);
+	}
 	buf_release(&try);
 	return found;
 }

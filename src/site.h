@@ -124,6 +124,7 @@ struct site {
 	struct pagespec_index *psindex;
 	bool usedirs;
 	bool indexpages;
+	const char *userdir;	/* the userdir option, or NULL: where bestlink looks last */
 };
 
 /* The kind of a source with extension ext: SRC_FILE for an extension that is
@@ -168,7 +169,8 @@ void page_add_link(struct page *p, const char *target, size_t len,
  * ikiwiki's bestlink(): the page a link written on page from reaches, or
  * NULL. A leading '/' anchors the link at the top; otherwise it is tried as
  * a subpage of from, then of each of from's parents up to the top, each
- * time exactly and then case-insensitively.
+ * time exactly and then case-insensitively; at last, with a userdir, as
+ * the user page userdir/link (lower-cased), so [[joey]] reaches users/joey.
  */
 struct page *site_bestlink(const struct site *s, const char *from,
 			   const char *link, size_t len);

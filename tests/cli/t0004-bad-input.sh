@@ -48,4 +48,18 @@ check_no_grep 'root:' public/passwd/index.html 2>/dev/null "nothing of /etc/pass
 ok $? "no output holds /etc/passwd"
 check_grep 'createlink' public/escape/index.html "a link to ../../etc/passwd is a broken link"
 
+# A directive the writer got wrong shows its error in the page, as in
+# ikiwiki, and the build goes on; weft check fails on it.
+rm -rf "$T/d" && site "$T/d" && cd "$T/d" || exit 1
+printf 'add_plugins: [table]\n' >>weft.yaml
+printf 'Before\n\n[[!table data=""]]\n\nAfter\n' >index.mdwn
+run "$WEFT" build
+check_status 0 "a directive's error is no failed build"
+check_grep 'index.mdwn:3: warning: table: empty data' "$T/err" "it is a warning with file and line"
+check_grep 'class="error">Error: empty data' public/index.html "and the page shows it"
+check_grep 'After' public/index.html "with the rest of the page"
+run "$WEFT" check
+check_status 1 "weft check fails on it"
+check_grep 'index.mdwn:3: table: empty data' "$T/err" "as an error"
+
 done_testing

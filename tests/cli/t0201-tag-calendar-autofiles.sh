@@ -28,7 +28,7 @@ check_file public/archives/2023/index.html "a year archive is made"
 check_file public/archives/2023/11/index.html "a month archive is made"
 check_file public/archives/2022/index.html "calendar_fill_gaps: a year between is made"
 check_file public/archives/2021/12/index.html "calendar_fill_gaps: every month of a year"
-check_grep '<title>11 ' public/archives/2023/11/index.html "from calendarmonth.tmpl, titled as ikiwiki's"
+check_grep '<title>11</title>' public/archives/2023/11/index.html "from calendarmonth.tmpl, titled as ikiwiki's"
 check_grep 'class="month-calendar"' public/archives/2023/11/index.html "with the month's calendar"
 
 printf 'tag_autocreate: 0\ncalendar_fill_gaps: 0\n' >>weft.yaml

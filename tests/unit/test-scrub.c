@@ -1,0 +1,92 @@
+/* test-scrub.c — the whitelist HTML scrubber, with htmlscrubber's lists. */
+#include <string.h>
+
+#include "scrub.h"
+#include "tap.h"
+
+static struct scrub_policy policy;
+
+static void
+words(struct strmap *m, const char *list)
+{
+	const char *s = list;
+
+	while (*s) {
+		size_t n = strcspn(s, " ");
+
+		if (n)
+			strmap_put(m, s, n, m);
+		s += n;
+		s += strspn(s, " ");
+	}
+}
+
+static void
+scrubs(const char *html, bool balance, const char *want, const char *what)
+{
+	struct buf b = BUF_INIT;
+
+	scrub_html(&b, html, strlen(html), &policy, balance);
+	tap_is(b.data ? b.data : "", want, "%s", what);
+	buf_release(&b);
+}
+
+static void
+url(const char *u, bool want)
+{
+	tap_ok(scrub_safe_url(u, strlen(u), &policy) == want, "%s is %s", u, want ? "safe" : "unsafe");
+}
+
+int
+main(void)
+{
+	scrub_policy_init(&policy);
+	words(&policy.tags, "a b br div em hr i img p pre span table td tr ul li");
+	words(&policy.attrs, "class id title alt width height");
+	words(&policy.url_attrs, "href src");
+	words(&policy.schemes, "http https mailto ftp");
+	words(&policy.drop, "script style");
+	words(&policy.void_tags, "br hr img");
+
+	scrubs("<p>plain <b>bold</b></p>", false, "<p>plain <b>bold</b></p>", "allowed tags stay");
+	scrubs("a <title>t</title> b", false, "a t b", "a tag not allowed goes, its text stays");
+	scrubs("x<script>alert(1)</script>y", false, "xy", "a script goes with its text");
+	scrubs("x<SCRIPT type=\"a\">1</ script >y", false, "xy", "in any case, whatever spaces end it");
+	scrubs("x<style>p{}</style>y<style>never closed", false, "xy", "an unclosed style takes the rest");
+	scrubs("a<!-- hidden <b> -->b", false, "ab", "an HTML comment goes");
+	scrubs("1 < 2 and 3 <4", false, "1 &lt; 2 and 3 &lt;4", "a < that starts no tag is text");
+	scrubs("<a href='x' onclick=\"evil()\" class=c>l</a>", false,
+	       "<a href=\"x\" class=\"c\">l</a>", "event handlers go, values are double-quoted");
+	scrubs("<a href=\"javascript:alert(1)\">j</a>", false, "<a>j</a>", "an unsafe URL goes");
+	scrubs("<a href=\"&#106;avascript:x\">j</a>", false, "<a>j</a>", "also written with entities");
+	scrubs("<img src=\"a.png\" alt=\"A &amp; B\"/>", false,
+	       "<img src=\"a.png\" alt=\"A &amp; B\" />", "a self-closing tag, values escaped again");
+	scrubs("<td title=\"Tom & 'Jerry'\">x</td>", false,
+	       "<td title=\"Tom &amp; &#39;Jerry&#39;\">x</td>", "a bare & in a value is escaped");
+	scrubs("<hr noshade>", false, "<hr>", "an attribute not allowed goes");
+	scrubs("<div id>x</div>", false, "<div id=\"id\">x</div>", "a bare allowed attribute gets its name");
+	scrubs("<a href=\"x\" title=\"a>b\">t</a>", false, "<a href=\"x\" title=\"a&gt;b\">t</a>",
+	       "a > inside a quoted value");
+	scrubs("<a href=\"x>t</a>", false, "&lt;a href=\"x>t</a>", "an unclosed quote makes no tag");
+	scrubs("</div><b>x", false, "</div><b>x", "without balance, tags are left as they are");
+	scrubs("</div><b>x", true, "<b>x</b>", "balanced: a stray end tag goes, open ones close");
+	scrubs("<ul><li>a<li>b</ul>", true, "<ul><li>a<li>b</li></li></ul>", "closing an outer one closes the inner");
+	scrubs("<br><img src=a.png>x", true, "<br><img src=\"a.png\">x", "void elements stay open-free");
+
+	url("http://example.org/", true);
+	url("HTTPS://example.org/", true);
+	url("mailto:a@b.c", true);
+	url("javascript:alert(1)", false);
+	url("jAvAsCrIpT:x", false);
+	url("data:image/png;base64,AAA", true);
+	url("data:text/html,<b>", false);
+	url("#frag", true);
+	url("relative/path", true);
+	url("path/with:colon", true);
+	url("foo:bar", false);
+	url("", false);
+	url("&#x6A;avascript:x", false);
+
+	scrub_policy_release(&policy);
+	return tap_done();
+}
