@@ -272,24 +272,37 @@ end
 
 -- The scan records the comment's metadata whatever is wrong with it; the
 -- errors are raised once, when it renders.
+-- What is wrong with a comment directive, as comments.pm checks it first:
+-- a format not allowed or not known, or no content; nil when nothing is.
+local function problem(args)
+	local format = args.format
+	if format and (not format_allowed(format) or not pcall(weft.htmlize, "", format)) then
+		return ("unsupported page format %s"):format(format)
+	end
+	if not args.content then
+		return "comment must have content"
+	end
+end
+
+-- The scan records the comment's metadata, unless the directive is wrong:
+-- then, as in ikiwiki, the comment has none of it (no date, no author), and
+-- the error shows when it renders.
 local function comment(args, page, dest, scan)
+	local wrong = problem(args)
 	if scan then
+		if wrong then return nil end
 		-- The comment's own directives run only when the site allows
 		-- them; otherwise a commenter could claim to be someone else.
-		if args.content and weft.config("comments_allowdirectives") then
+		if weft.config("comments_allowdirectives") then
 			weft.preprocess((args.content:gsub('\\"', '"')))
 		end
 		record(page, args)
 		return nil
 	end
-	local format = args.format
-	if format and not format_allowed(format) then
-		error(("unsupported page format %s"):format(format), 0)
+	if wrong then
+		error(wrong, 0)
 	end
-	if not args.content then
-		error("comment must have content", 0)
-	end
-	return render((args.content:gsub('\\"', '"')), format)
+	return render((args.content:gsub('\\"', '"')), args.format)
 end
 
 weft.directive("comment", comment, { scan = true })

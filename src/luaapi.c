@@ -1795,6 +1795,40 @@ l_build_time(lua_State *L)
 	return 1;
 }
 
+static int
+by_string(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* weft.directives(): the names of every directive the plugins registered
+ * (shortcuts included), sorted. */
+static int
+l_directives(lua_State *L)
+{
+	struct plugins *pl = pstate_of(L)->pl;
+	struct strmap_entry *e;
+	const char **names;
+	size_t it = 0, n = 0, i;
+
+	/* Copied under the lock, pushed after it: a push may raise. */
+	pthread_mutex_lock(&pl->lock);
+	names = xcalloc(pl->directives.count + 1, sizeof(*names));
+	while ((e = strmap_next(&pl->directives, &it)))
+		names[n++] = xstrdup(e->key);
+	pthread_mutex_unlock(&pl->lock);
+	qsort(names, n, sizeof(*names), by_string);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushstring(L, names[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	for (i = 0; i < n; i++)
+		free((char *)names[i]);
+	free(names);
+	return 1;
+}
+
 /* ---- strings ----------------------------------------------------------------------- */
 
 static int
@@ -1913,7 +1947,7 @@ luaapi_open(lua_State *L)
 		{ "config", l_config }, { "enabled", l_enabled }, { "plugin", l_plugin },
 		{ "strftime", l_strftime }, { "displaytime", luaapi_displaytime },
 		{ "formattime", l_formattime }, { "inject", l_inject },
-		{ "scrubber", l_scrubber },
+		{ "scrubber", l_scrubber }, { "directives", l_directives },
 		{ "date3339", l_date3339 }, { "date822", l_date822 },
 		{ "parse_date", l_parse_date }, { "build_time", l_build_time },
 		{ "pagetitle", l_pagetitle }, { "titlepage", l_titlepage },
@@ -1951,6 +1985,8 @@ luaapi_open(lua_State *L)
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 4);
 	luaL_newlib(L, weft);
+	lua_pushstring(L, WEFT_VERSION);
+	lua_setfield(L, -2, "version");
 	lua_setglobal(L, "weft");
 	lua_newtable(L);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_PAGES);
