@@ -3,10 +3,12 @@
 -- directives expanded first, as ikiwiki's format plugin. Another type is
 -- an error "unsupported page format TYPE".
 --
--- Differences from ikiwiki: there are no htmlizeformat hooks (ikiwiki's
--- highlight plugin); txt and html are always available (ikiwiki needs the
--- txt and html plugins); a directive without a text is an error (ikiwiki
--- reads on into the parameters it adds itself, and shows "page").
+-- Differences from ikiwiki: there are no htmlizeformat hooks; with the
+-- highlight plugin on, a language weft has no renderer for shows as plain
+-- preformatted code (ikiwiki colours it with the highlight library); a
+-- directive without a text is an error (ikiwiki reads on into the
+-- parameters it adds itself, and shows "page"). txt and html need their
+-- plugins, as in ikiwiki.
 
 local function markdown(type)
 	return type == "mdwn" or type == "md"
@@ -65,6 +67,10 @@ weft.directive("format", function(args)
 	local ok, html = pcall(weft.htmlize, text, format)
 	if not ok then
 		if tostring(html):find("unsupported page format", 1, true) then
+			if weft.enabled("highlight") and format:match("^[%w_+#.-]+$") then
+				return ('<pre class="hl"><code class="language-%s">%s</code></pre>')
+					:format(format, weft.escape_html(text))
+			end
 			error(("unsupported page format %s"):format(format), 0)
 		end
 		error(html, 0)
