@@ -27,6 +27,7 @@ struct build_opts {
 	bool check;		/* weft check: everything but writing */
 	unsigned jobs;		/* worker threads; 0: one per core */
 	bool all_plugins;	/* enable every bundled plugin (for --help) */
+	bool exiting;		/* the process ends after the build */
 };
 
 /* Everything one build owns. Workers share it read-only while rendering,

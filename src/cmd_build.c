@@ -71,6 +71,7 @@ run(int argc, char **argv, bool check)
 	if (optind < argc)
 		o.sitedir = argv[optind];
 	diag_init(&d, stderr, verbosity);
+	o.exiting = true;
 	status = build_run(&o, &d);
 	diag_release(&d);
 out:

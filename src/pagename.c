@@ -178,17 +178,20 @@ titlepage(struct buf *out, const char *title, size_t len)
 void
 targetpage(struct buf *out, const char *page, const char *ext, bool usedirs)
 {
-	if (!usedirs || strcmp(page, "index") == 0)
-		buf_printf(out, "%s.%s", page, ext);
-	else
-		buf_printf(out, "%s/index.%s", page, ext);
+	buf_puts(out, page);
+	buf_puts(out, !usedirs || strcmp(page, "index") == 0 ? "." : "/index.");
+	buf_puts(out, ext);
 }
 
 void
 pageurl(struct buf *out, const char *page, const char *ext, bool usedirs)
 {
-	if (!usedirs)
-		buf_printf(out, "%s.%s", page, ext);
-	else if (strcmp(page, "index") != 0)
-		buf_printf(out, "%s/", page);
+	if (!usedirs) {
+		buf_puts(out, page);
+		buf_putc(out, '.');
+		buf_puts(out, ext);
+	} else if (strcmp(page, "index") != 0) {
+		buf_puts(out, page);
+		buf_putc(out, '/');
+	}
 }

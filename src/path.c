@@ -122,16 +122,24 @@ out:
 void
 buf_put_urlpath(struct buf *out, const char *path, size_t len)
 {
-	size_t i;
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, run = 0;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)path[i];
+		char esc[3];
 
-		if (c <= 0x20 || c == 0x7f || strchr("\"#%?<>\\^`{|}", c))
-			buf_printf(out, "%%%02X", c);
-		else
-			buf_putc(out, c);
+		if (c > 0x20 && c != 0x7f && !strchr("\"#%?<>\\^`{|}", c))
+			continue;
+		/* The safe bytes before it at once, then it escaped. */
+		buf_put(out, path + run, i - run);
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 15];
+		buf_put(out, esc, 3);
+		run = i + 1;
 	}
+	buf_put(out, path + run, len - run);
 }
 
 int

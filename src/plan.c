@@ -115,25 +115,23 @@ plan_sources(struct build *b)
 {
 	struct strmap_entry *e;
 	size_t i, iter = 0;
-	bool quiet = b->incremental && !b->theme_changed &&
+	bool quiet = b->incremental && !b->theme_changed && b->old.failed == 0 &&
 		     b->changed_templates.count == 0 && same(b->head, b->old.head);
 
+	/* The head of the state first: sources and outputs as they were. */
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
 		const struct state_source *os;
 
 		if (!p->src)
 			continue;
-		p->old = b->incremental ? strmap_gets(&b->old.pages, p->name) : NULL;
 		os = b->incremental ? strmap_gets(&b->old.sources, p->src) : NULL;
-		if (!os || !p->old) {
+		if (!os) {
 			flag_new(p);
 			quiet = false;
 		} else if (source_changed(b, p, os)) {
 			p->change |= CHANGE_TEXT;
 			quiet = false;
-		} else if (p->old->failed) {
-			quiet = false;	/* it reports its errors again */
 		}
 	}
 	/* A source gone. */
@@ -146,7 +144,23 @@ plan_sources(struct build *b)
 	for (i = 0; quiet && i < b->old.outputs.n; i++)
 		if (!output_exists(&b->out, b->old.outputs.v[i]))
 			quiet = false;
-	return quiet;
+	if (quiet)
+		return true;
+	/* Something changed: the pages as they were. */
+	if (b->incremental && state_load_pages(&b->old, b->diag) < 0) {
+		b->incremental = false;
+		b->theme_changed = true;
+	}
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+
+		if (!p->src)
+			continue;
+		p->old = b->incremental ? strmap_gets(&b->old.pages, p->name) : NULL;
+		if (!p->old)
+			flag_new(p);
+	}
+	return false;
 }
 
 /* ---- dates -------------------------------------------------------------- */

@@ -152,17 +152,18 @@ entry_cmp(const struct dirent **a, const struct dirent **b)
 
 static void walk_dir(struct walk *w, int depth);
 
-/* Looks at the entry whose absolute path is in w->abs. */
+/* Looks at the entry whose absolute path is in w->abs, named base in the
+ * directory dfd (so the kernel does not walk the whole path again). */
 static void
-visit(struct walk *w, int depth)
+visit(struct walk *w, int dfd, const char *base, int depth)
 {
 	const char *abs = w->abs.data, *rel = abs + w->rootlen + 1;
 	struct stat st;
 	char *real;
 
-	if (pruned(w, abs) || ignored(w, rel, path_base(rel)))
+	if (pruned(w, abs) || ignored(w, rel, base))
 		return;
-	if (lstat(abs, &st) < 0) {
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		diag_warning(w->diag, rel, 0, "cannot read: %s", strerror(errno));
 		return;
 	}
@@ -195,17 +196,20 @@ walk_dir(struct walk *w, int depth)
 {
 	struct dirent **names;
 	size_t len = w->abs.len;
-	int i, n;
+	int i, n, dfd;
 
 	if (depth > 64) {
 		diag_warning(w->diag, w->abs.data + w->rootlen + 1, 0,
 			     "directories nested too deep; left out");
 		return;
 	}
-	n = scandir(w->abs.data, &names, NULL, entry_cmp);
+	dfd = open(w->abs.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	n = dfd < 0 ? -1 : scandir(w->abs.data, &names, NULL, entry_cmp);
 	if (n < 0) {
 		diag_warning(w->diag, len > w->rootlen ? w->abs.data + w->rootlen + 1 : ".",
 			     0, "cannot read directory: %s", strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -214,12 +218,13 @@ walk_dir(struct walk *w, int depth)
 		if (strcmp(e, ".") != 0 && strcmp(e, "..") != 0) {
 			buf_putc(&w->abs, '/');
 			buf_puts(&w->abs, e);
-			visit(w, depth);
+			visit(w, dfd, e, depth);
 			buf_truncate(&w->abs, len);
 		}
 		free(names[i]);
 	}
 	free(names);
+	close(dfd);
 }
 
 int

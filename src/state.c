@@ -12,7 +12,7 @@
 #include "path.h"
 #include "xalloc.h"
 
-#define MAGIC "weft-state 2\n"
+#define MAGIC "weft-state 3\n"
 
 uint64_t
 state_hash(uint64_t h, const void *data, size_t len)
@@ -81,6 +81,8 @@ state_release(struct state *st)
 	free(st->plugins);
 	free(st->theme);
 	free(st->head);
+	free(st->path);
+	free(st->raw);
 	strmap_release(&st->templates, free);
 	strmap_release(&st->sources, free);
 	strmap_release(&st->pages, free_page_void);
@@ -270,7 +272,7 @@ state_save(const struct state *st, const char *path, struct diag *d)
 {
 	struct buf b = BUF_INIT, tmp = BUF_INIT;
 	const char **names;
-	size_t i, n;
+	size_t i, n, failed;
 	FILE *f = NULL;
 	int rc = -1;
 
@@ -302,15 +304,19 @@ state_save(const struct state *st, const char *path, struct diag *d)
 		put_u64(&b, s->from_git);
 	}
 	free(names);
+	put_u64(&b, st->outputs.n);
+	for (i = 0; i < st->outputs.n; i++)
+		put_str(&b, st->outputs.v[i]);
 	names = sorted_keys(&st->pages, &n);
+	for (i = 0, failed = 0; i < n; i++)
+		failed += ((const struct state_page *)strmap_gets(&st->pages, names[i]))->failed;
+	put_u64(&b, failed);
+	/* The pages. */
 	put_all_deps(&b, st, names, n);
 	put_u64(&b, n);
 	for (i = 0; i < n; i++)
 		put_page(&b, strmap_gets(&st->pages, names[i]));
 	free(names);
-	put_u64(&b, st->outputs.n);
-	for (i = 0; i < st->outputs.n; i++)
-		put_str(&b, st->outputs.v[i]);
 
 	buf_printf(&tmp, "%s.new", path);
 	if (path_mkdirs_parent(path) < 0 || !(f = fopen(tmp.data, "wb")) ||
@@ -513,10 +519,9 @@ get_all_deps(struct rd *r, struct state *st, size_t *n)
 }
 
 static void
-parse(struct rd *r, struct state *st)
+parse_head(struct rd *r, struct state *st)
 {
-	struct dep **ids;
-	size_t i, n, nids;
+	size_t i, n;
 
 	st->config = get_str(r);
 	st->plugins = get_str(r);
@@ -552,11 +557,6 @@ parse(struct rd *r, struct state *st)
 		s->mtime = (time_t)get_i64(r);
 		s->from_git = get_u64(r) != 0;
 	}
-	ids = get_all_deps(r, st, &nids);
-	n = get_count(r, 16);
-	for (i = 0; i < n && !r->bad; i++)
-		get_page(r, st, ids, nids);
-	free(ids);
 	n = get_count(r, 1);
 	for (i = 0; i < n && !r->bad; i++) {
 		char *o = get_str(r);
@@ -564,8 +564,36 @@ parse(struct rd *r, struct state *st)
 		if (o)
 			vec_push(&st->outputs, o);
 	}
+	st->failed = (unsigned)get_u64(r);
+}
+
+static void
+parse_pages(struct rd *r, struct state *st)
+{
+	struct dep **ids;
+	size_t i, n, nids;
+
+	ids = get_all_deps(r, st, &nids);
+	n = get_count(r, 16);
+	for (i = 0; i < n && !r->bad; i++)
+		get_page(r, st, ids, nids);
+	free(ids);
 	if (r->p != r->end)
 		r->bad = true;
+}
+
+/* Makes st an empty state again, with a note saying why. */
+static void
+damaged(struct state *st, const char *path, struct diag *d)
+{
+	struct depstore *deps = st->deps;
+
+	diag_note(d, path, 0, "the build state is damaged or from another version; "
+		  "building everything");
+	state_release(st);
+	depstore_release(deps);
+	depstore_init(deps);
+	state_init(st, deps);
 }
 
 int
@@ -574,7 +602,6 @@ state_load(struct state *st, const char *path, struct diag *d)
 	struct buf b = BUF_INIT;
 	struct rd r;
 	size_t m = strlen(MAGIC);
-	struct depstore *deps = st->deps;
 
 	if (buf_read_file(&b, path) < 0) {
 		if (errno != ENOENT)
@@ -587,15 +614,36 @@ state_load(struct state *st, const char *path, struct diag *d)
 	r.end = (const unsigned char *)b.data + b.len;
 	r.bad = b.len < m || memcmp(b.data, MAGIC, m) != 0;
 	if (!r.bad)
-		parse(&r, st);
+		parse_head(&r, st);
 	if (r.bad) {
-		diag_note(d, path, 0, "the build state is damaged or from another version; "
-			  "building everything");
-		state_release(st);
-		depstore_release(deps);
-		depstore_init(deps);
-		state_init(st, deps);
+		damaged(st, path, d);
+		buf_release(&b);
+		return 0;
 	}
-	buf_release(&b);
+	st->rest = (size_t)((const char *)r.p - b.data);
+	st->path = xstrdup(path);
+	st->raw = buf_detach(&b, &st->rawlen);
 	return 0;
+}
+
+int
+state_load_pages(struct state *st, struct diag *d)
+{
+	struct rd r;
+	char *path;
+
+	if (!st->raw)
+		return 0;
+	r.p = (const unsigned char *)st->raw + st->rest;
+	r.end = (const unsigned char *)st->raw + st->rawlen;
+	r.bad = false;
+	parse_pages(&r, st);
+	free(st->raw);
+	st->raw = NULL;
+	path = st->path;
+	st->path = NULL;
+	if (r.bad)
+		damaged(st, path, d);
+	free(path);
+	return r.bad ? -1 : 0;
 }

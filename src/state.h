@@ -1,7 +1,12 @@
 /* state.h — what a build leaves for the next one: the sources as they were,
  * each page's scan results and what its scan and render read. One file,
  * written whole to a temporary name and renamed, so a build killed halfway
- * leaves the last good state. */
+ * leaves the last good state.
+ *
+ * The file has two parts. The head (digests, sources, outputs, how many
+ * pages failed) is all a build needs to find that nothing changed; the
+ * pages and their dependencies, most of the file, are read only when
+ * something did. */
 #ifndef WEFT_STATE_H
 #define WEFT_STATE_H
 
@@ -62,16 +67,24 @@ struct state {
 	struct strmap sources;	/* path -> struct state_source * */
 	struct strmap pages;	/* name -> struct state_page * */
 	struct vec outputs;	/* char *: files the build wrote outside pages */
+	unsigned failed;	/* pages whose build failed */
 	struct depstore *deps;	/* the dependencies the records point to */
+	char *path;		/* the file, while its pages are not read */
+	char *raw;		/* its bytes, while its pages are not read */
+	size_t rawlen, rest;	/* their length; where the pages begin */
 };
 
 void state_init(struct state *st, struct depstore *deps);
 void state_release(struct state *st);
 
-/* Reads the state at path into st (whose depstore receives the saved
- * dependencies). A missing file is an empty state (0); an unreadable or
- * damaged one is an empty state too, with a note (it is rebuilt). */
+/* Reads the head of the state at path into st. A missing file is an
+ * empty state (0); an unreadable or damaged one is an empty state too,
+ * with a note (it is rebuilt). */
 int state_load(struct state *st, const char *path, struct diag *d);
+/* Reads the pages of the state state_load left unread into st.pages (and
+ * its depstore the dependencies they point to); at once when read. -1,
+ * with a note, when that part is damaged: st is then an empty state. */
+int state_load_pages(struct state *st, struct diag *d);
 /* Writes st to path through a temporary file and rename(2). */
 int state_save(const struct state *st, const char *path, struct diag *d);
 
