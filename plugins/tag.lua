@@ -184,13 +184,7 @@ end
 -- the newest page with the tag.
 weft.hook("autofiles", function()
 	if not autocreate() then return end
-	local newest, order = {}, {}
-	for _, p in ipairs(weft.pages("internal(*)")) do
-		for _, l in ipairs(tag_links(p)) do
-			if not newest[l] then order[#order + 1] = l end
-			if not newest[l] or p.ctime > newest[l] then newest[l] = p.ctime end
-		end
-	end
+	local order, newest = weft.link_targets("tag")
 	local template, made = nil, {}
 	for _, link in ipairs(order) do
 		local name = missing_tag_page(link, made)

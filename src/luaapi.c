@@ -1929,6 +1929,52 @@ l_absolute_urls(lua_State *L)
 	return 1;
 }
 
+/* weft.link_targets(type): the targets of every link of that type over all
+ * pages, as the pages are listed, each page's own sorted and each target
+ * once; and a table from each target to the newest ctime of the pages
+ * linking to it. For autofiles hooks (the tag pages to make): it records no
+ * dependency, so a render must use weft.pages instead. */
+static int
+l_link_targets(lua_State *L)
+{
+	const char *type = luaL_checkstring(L, 1);
+	const struct site *s = &build_of(L)->site;
+	struct vec mine = VEC_INIT;
+	lua_Integer n = 0;
+	size_t i, j;
+
+	check_not_scanning(L);
+	lua_newtable(L);
+	lua_newtable(L);
+	for (i = 0; i < s->pages.n; i++) {
+		const struct page *p = s->pages.v[i];
+
+		mine.n = 0;
+		for (j = 0; j < p->nlinks; j++)
+			if (p->links[j].type && strcmp(p->links[j].type, type) == 0)
+				vec_push(&mine, p->links[j].target);
+		if (mine.n > 1)
+			qsort(mine.v, mine.n, sizeof(*mine.v), by_string);
+		for (j = 0; j < mine.n; j++) {
+			const char *t = mine.v[j];
+
+			if (j > 0 && strcmp(t, mine.v[j - 1]) == 0)
+				continue;
+			if (lua_getfield(L, -1, t) == LUA_TNIL) {
+				lua_pushstring(L, t);
+				lua_rawseti(L, -4, ++n);
+			}
+			if (lua_isnil(L, -1) || lua_tointeger(L, -1) < (lua_Integer)p->ctime) {
+				lua_pushinteger(L, (lua_Integer)p->ctime);
+				lua_setfield(L, -3, t);
+			}
+			lua_pop(L, 1);
+		}
+	}
+	vec_release(&mine);
+	return 2;
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 void
@@ -1938,6 +1984,7 @@ luaapi_open(lua_State *L)
 		{ "directive", l_directive }, { "alias_directive", l_alias_directive },
 		{ "hook", l_hook }, { "htmlize_type", l_htmlize }, { "option", l_option },
 		{ "page", l_page }, { "pages", l_pages }, { "match", l_match },
+		{ "link_targets", l_link_targets },
 		{ "sort", l_sort }, { "depends", l_depends }, { "bestlink", l_bestlink },
 		{ "url", l_url }, { "absurl", l_absurl }, { "link", l_link },
 		{ "content", l_content }, { "preprocess", l_preprocess },

@@ -1046,9 +1046,12 @@ run_global_hooks(struct build *b, enum hook_stage stage)
 	L = ps->L;
 	n = push_hooks(L, stage);
 	for (i = 1; i <= n; i++) {
+		uint64_t start = prof_start(ps);
+
 		lua_rawgeti(L, -1, i);
 		if (pstate_call(ps, 0, 0, NULL, stage_names[stage], NULL) < 0)
 			rc = -1;
+		prof_end(ps, start, hook_owner(pl, stage, i), stage_names[stage]);
 	}
 	lua_pop(L, 1);
 	return rc;
