@@ -580,15 +580,19 @@ plan_changes(struct build *b)
 
 /* ---- the next build's state -------------------------------------------- */
 
+/* The page's record borrows its strings from the page (the state is saved
+ * and dropped while the site stands): only the links array and the state's
+ * JSON are its own, freed by unsave_page. */
 static void
 save_page(struct state *st, struct page *p)
 {
-	struct state_page *s = state_page_new(st, p->name);
+	struct state_page *s = xcalloc(1, sizeof(*s));
 	size_t i;
 
-	s->src = p->src ? xstrdup(p->src) : NULL;
+	s->name = p->name;
+	s->src = p->src;
 	s->kind = (int)p->kind;
-	s->type = p->type ? xstrdup(p->type) : NULL;
+	s->type = (char *)p->type;
 	s->ctime = p->ctime;
 	s->mtime = p->mtime;
 	s->size = p->size;
@@ -598,17 +602,27 @@ save_page(struct state *st, struct page *p)
 	s->nlinks = p->nlinks;
 	s->links = xcalloc(p->nlinks + 1, sizeof(*s->links));
 	for (i = 0; i < p->nlinks; i++) {
-		s->links[i].target = xstrdup(p->links[i].target);
-		s->links[i].type = p->links[i].type ? xstrdup(p->links[i].type) : NULL;
+		s->links[i].target = p->links[i].target;
+		s->links[i].type = (char *)p->links[i].type;
 		s->links[i].line = p->links[i].line;
-		s->links[i].to = p->links[i].to ? xstrdup(p->links[i].to->name) : NULL;
+		s->links[i].to = p->links[i].to ? p->links[i].to->name : NULL;
 	}
 	s->state = p->state ? cJSON_PrintUnformatted(p->state) : NULL;
 	s->backlinks_hash = plan_backlinks_hash(p);
 	s->failed = p->failed;
-	/* Borrowed from the page: handed back before the state is freed. */
 	s->scan = p->scan_deps;
 	s->render = p->render_deps;
+	strmap_put(&st->pages, p->name, strlen(p->name), s);
+}
+
+static void
+unsave_page(void *v)
+{
+	struct state_page *s = v;
+
+	free(s->links);
+	free(s->state);
+	free(s);
 }
 
 static void
@@ -662,8 +676,7 @@ int
 plan_save(struct build *b)
 {
 	struct state st;
-	struct strmap_entry *e;
-	size_t i, iter = 0;
+	size_t i;
 	int rc;
 
 	if (b->opts.check)
@@ -684,11 +697,7 @@ plan_save(struct build *b)
 	for (i = 0; i < b->theme_outputs.n; i++)
 		vec_push(&st.outputs, xstrdup(b->theme_outputs.v[i]));
 	rc = state_save(&st, b->statefile, b->diag);
-	while ((e = strmap_next(&st.pages, &iter))) {
-		struct state_page *s = e->val;
-
-		s->scan = s->render = NULL;
-	}
+	strmap_release(&st.pages, unsave_page);
 	state_release(&st);
 	return rc;
 }

@@ -117,12 +117,15 @@ state_source_new(struct state *st, const char *path)
 static void
 put_u64(struct buf *b, uint64_t v)
 {
-	do {
-		unsigned char c = v & 0x7f;
+	unsigned char c[10];
+	size_t n = 0;
 
+	do {
+		c[n] = v & 0x7f;
 		v >>= 7;
-		buf_putc(b, c | (v ? 0x80 : 0));
+		c[n++] |= v ? 0x80 : 0;
 	} while (v);
+	buf_put(b, c, n);
 }
 
 static void
@@ -134,12 +137,15 @@ put_i64(struct buf *b, int64_t v)
 static void
 put_str(struct buf *b, const char *s)
 {
+	size_t n;
+
 	if (!s) {
 		put_u64(b, 0);
 		return;
 	}
-	put_u64(b, strlen(s) + 1);
-	buf_puts(b, s);
+	n = strlen(s);
+	put_u64(b, n + 1);
+	buf_put(b, s, n);
 }
 
 static int
