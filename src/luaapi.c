@@ -1445,7 +1445,8 @@ newest_source(const struct site *s)
 	for (i = 0; i < s->pages.n; i++) {
 		const struct page *p = s->pages.v[i];
 
-		if (p->src && p->ctime > t)
+		/* Pages only: a stylesheet or image edited leaves it alone. */
+		if (p->src && p->kind != SRC_FILE && p->ctime > t)
 			t = p->ctime;
 	}
 	return t;
