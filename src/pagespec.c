@@ -992,7 +992,10 @@ split_keyed(struct keyed *kv, size_t n, char ***keys, uint32_t **pos, uint32_t *
 {
 	size_t i;
 
-	if (n)
+	/* Page names come sorted, and mostly stay so in lower case. */
+	for (i = 1; i < n && keyed_cmp(&kv[i - 1], &kv[i]) <= 0; i++)
+		;
+	if (i < n)
 		qsort(kv, n, sizeof(*kv), keyed_cmp);
 	*keys = xcalloc(n + 1, sizeof(**keys));
 	*pos = xcalloc(n + 1, sizeof(**pos));
@@ -1010,20 +1013,7 @@ split_keyed(struct keyed *kv, size_t n, char ***keys, uint32_t **pos, uint32_t *
 static long
 page_pos(const struct site *s, const struct page *p)
 {
-	size_t lo = 0, hi = s->pages.n, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		c = strcmp(((struct page *)s->pages.v[mid])->name, p->name);
-		if (!c)
-			return s->pages.v[mid] == p ? (long)mid : -1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return p->pos < s->pages.n && s->pages.v[p->pos] == p ? (long)p->pos : -1;
 }
 
 static void

@@ -24,6 +24,7 @@ site_init(struct site *s)
 	strmap_init(&s->bysrc);
 	strmap_init(&s->types);
 	strmap_init(&s->linktypes);
+	strmap_init(&s->parents);
 	pthread_mutex_init(&s->lock, NULL);
 	s->usedirs = true;
 	site_add_type(s, "mdwn", SRC_PAGE);
@@ -87,6 +88,7 @@ site_release(struct site *s)
 	strmap_release(&s->bysrc, NULL);
 	strmap_release(&s->types, NULL);
 	strmap_release(&s->linktypes, NULL);
+	strmap_release(&s->parents, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pagespec_index_free(s->psindex);
 	s->psindex = NULL;
@@ -115,6 +117,7 @@ site_add(struct site *s, const char *name)
 
 	if (*slot)
 		return NULL;
+	s->parents_ready = false;
 	p = xcalloc(1, sizeof(*p));
 	p->name = xstrndup(name, n);
 	p->lcname = lower(name, n);
@@ -182,9 +185,18 @@ site_sort(struct site *s)
 		struct page *p = s->pages.v[i];
 		void **slot = strmap_slot(&s->bylcname, p->lcname, strlen(p->lcname));
 
+		p->pos = i;
 		if (!*slot)
 			*slot = p;
 	}
+	strmap_release(&s->parents, NULL);
+	for (i = 0; i < s->pages.n; i++) {
+		const char *name = ((struct page *)s->pages.v[i])->lcname, *c;
+
+		for (c = strchr(name, '/'); c; c = strchr(c + 1, '/'))
+			strmap_put(&s->parents, name, (size_t)(c - name), s);
+	}
+	s->parents_ready = true;
 }
 
 void
@@ -201,19 +213,46 @@ page_add_link(struct page *p, const char *target, size_t len, const char *type,
 	l->line = line;
 }
 
+/* The n bytes at name in lower case, in small when they fit (256 bytes),
+ * else in memory the caller frees when it is not small. */
+static char *
+lower_into(char *small, const char *name, size_t n)
+{
+	char *l = n < 256 ? small : xmalloc(n + 1);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		l[i] = (char)tolower((unsigned char)name[i]);
+	l[n] = '\0';
+	return l;
+}
+
 /* Looks up name exactly, then case-insensitively. */
 static struct page *
 lookup(const struct site *s, const char *name, size_t n)
 {
 	struct page *p = strmap_get(&s->byname, name, n);
-	char *l;
+	char small[256], *l;
 
 	if (p)
 		return p;
-	l = lower(name, n);
+	l = lower_into(small, name, n);
 	p = strmap_get(&s->bylcname, l, n);
-	free(l);
+	if (l != small)
+		free(l);
 	return p;
+}
+
+/* Whether some page's name starts with dir/ (in any case). */
+static bool
+has_children(const struct site *s, const char *dir, size_t n)
+{
+	char small[256], *l = lower_into(small, dir, n);
+	bool yes = strmap_get(&s->parents, l, n) != NULL;
+
+	if (l != small)
+		free(l);
+	return yes;
 }
 
 struct page *
@@ -234,6 +273,9 @@ site_bestlink(const struct site *s, const char *from, const char *link, size_t l
 		return NULL;
 	cwd = strlen(from);
 	for (;;) {
+		/* No page lives under from[0..cwd): nothing to find there. */
+		if (cwd && s->parents_ready && !has_children(s, from, cwd))
+			goto up;
 		buf_reset(&try);
 		buf_put(&try, from, cwd);
 		if (cwd)
@@ -241,6 +283,7 @@ site_bestlink(const struct site *s, const char *from, const char *link, size_t l
 		buf_put(&try, link, len);
 		if ((found = lookup(s, try.data, try.len)))
 			break;
+up:
 		if (!cwd)
 			break;
 		while (cwd && from[cwd - 1] != '/')

@@ -76,6 +76,7 @@ struct page {
 	 * name, each once. */
 	struct vec backlinks;
 
+	size_t pos;		/* its place in site.pages, once sorted */
 	bool failed;		/* an error was reported while building it */
 	unsigned render_us;	/* how long its render took, for -vv */
 
@@ -118,6 +119,10 @@ struct site {
 	struct strmap bysrc;	/* src -> page */
 	struct strmap types;	/* page type (extension) -> (void *)(kind + 1) */
 	struct strmap linktypes;	/* interned link types ("tag"): site_linktype */
+	/* Every name some page lives under ("a" and "a/b" for "a/b/c"), as
+	 * site_sort leaves them; parents_ready until a page is added. */
+	struct strmap parents;
+	bool parents_ready;
 	pthread_mutex_t lock;	/* guards linktypes, which scans on any thread add to */
 	/* pagespec's index of pages and links (pagespec_index_build), or
 	 * NULL; freed by site_release. */
