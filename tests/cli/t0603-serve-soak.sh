@@ -99,8 +99,12 @@ if [ -n "$sanitized" ]; then
 else
 	[ -n "$rss100" ] && [ -n "$rssN" ] && [ $((rssN - rss100)) -le 2048 ]
 	ok $? "the resident size stays flat from $((N / 10)) to $N builds ($rss100 -> $rssN kB)"
-	[ -n "$heap100" ] && [ -n "$heapN" ] && [ "$heapN" -gt 0 ] && [ $((heapN - heap100)) -le 131072 ]
-	ok $? "the heap stays flat from $((N / 10)) to $N builds ($heap100 -> $heapN bytes)"
+	if [ "$heapN" = 0 ] && ldd "$WEFT" | grep -q mimalloc; then
+		echo "ok $((n = n + 1)) # skip mimalloc does not tell its heap (mallinfo2); the resident size tells"
+	else
+		[ -n "$heap100" ] && [ -n "$heapN" ] && [ "$heapN" -gt 0 ] && [ $((heapN - heap100)) -le 131072 ]
+		ok $? "the heap stays flat from $((N / 10)) to $N builds ($heap100 -> $heapN bytes)"
+	fi
 fi
 
 i=0
@@ -133,7 +137,10 @@ else
 }
 X
 	rm -rf "$T/s/public" "$T/s/.weft"	# a full build first
+	# --soname-synonyms: valgrind's allocator stands in for mimalloc's too
+	# (whose operator delete frees what valgrind's new gave: no mismatch).
 	start_server "$T/s" 1200 valgrind -q --leak-check=full \
+		--soname-synonyms='somalloc=*mimalloc*' --show-mismatched-frees=no \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 		--suppressions="$T/libsass.supp" --log-file="$T/valgrind" "$WEFT"
 	base=$(status_field builds)
