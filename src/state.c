@@ -2,9 +2,12 @@
 #include "state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -82,7 +85,8 @@ state_release(struct state *st)
 	free(st->theme);
 	free(st->head);
 	free(st->path);
-	free(st->raw);
+	if (st->raw)
+		munmap((void *)st->raw, st->rawlen);
 	strmap_release(&st->templates, free);
 	strmap_release(&st->sources, free);
 	strmap_release(&st->pages, free_page_void);
@@ -602,33 +606,65 @@ damaged(struct state *st, const char *path, struct diag *d)
 	state_init(st, deps);
 }
 
+/* The file mapped, so a build that finds nothing changed reads the pages
+ * of it the head is on and no more. NULL with errno when it cannot be. */
+static const char *
+map_file(const char *path, size_t *len)
+{
+	struct stat sb;
+	void *m;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	if (sb.st_size == 0) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	*len = (size_t)sb.st_size;
+	m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+	e = errno;
+	close(fd);
+	errno = e;
+	return m == MAP_FAILED ? NULL : m;
+}
+
 int
 state_load(struct state *st, const char *path, struct diag *d)
 {
-	struct buf b = BUF_INIT;
 	struct rd r;
-	size_t m = strlen(MAGIC);
+	size_t m = strlen(MAGIC), len = 0;
+	const char *raw = map_file(path, &len);
 
-	if (buf_read_file(&b, path) < 0) {
-		if (errno != ENOENT)
+	if (!raw) {
+		if (errno == EINVAL)
+			damaged(st, path, d);
+		else if (errno != ENOENT)
 			diag_note(d, path, 0, "cannot read the build state (%s); building everything",
 				  strerror(errno));
-		buf_release(&b);
 		return 0;
 	}
-	r.p = (const unsigned char *)b.data + m;
-	r.end = (const unsigned char *)b.data + b.len;
-	r.bad = b.len < m || memcmp(b.data, MAGIC, m) != 0;
+	r.p = (const unsigned char *)raw + m;
+	r.end = (const unsigned char *)raw + len;
+	r.bad = len < m || memcmp(raw, MAGIC, m) != 0;
 	if (!r.bad)
 		parse_head(&r, st);
 	if (r.bad) {
+		munmap((void *)raw, len);
 		damaged(st, path, d);
-		buf_release(&b);
 		return 0;
 	}
-	st->rest = (size_t)((const char *)r.p - b.data);
+	st->rest = (size_t)((const char *)r.p - raw);
 	st->path = xstrdup(path);
-	st->raw = buf_detach(&b, &st->rawlen);
+	st->raw = raw;
+	st->rawlen = len;
 	return 0;
 }
 
@@ -644,7 +680,7 @@ state_load_pages(struct state *st, struct diag *d)
 	r.end = (const unsigned char *)st->raw + st->rawlen;
 	r.bad = false;
 	parse_pages(&r, st);
-	free(st->raw);
+	munmap((void *)st->raw, st->rawlen);
 	st->raw = NULL;
 	path = st->path;
 	st->path = NULL;

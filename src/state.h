@@ -70,7 +70,7 @@ struct state {
 	unsigned failed;	/* pages whose build failed */
 	struct depstore *deps;	/* the dependencies the records point to */
 	char *path;		/* the file, while its pages are not read */
-	char *raw;		/* its bytes, while its pages are not read */
+	const char *raw;	/* its bytes (mapped), while its pages are not read */
 	size_t rawlen, rest;	/* their length; where the pages begin */
 };
 
