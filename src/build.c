@@ -276,11 +276,65 @@ scan_range(size_t i, unsigned w, void *arg)
 
 /* Writes a page or copies a file this build must; claims the outputs of
  * the others, so they stay. */
+/* What rendering p may cost, to start the costly pages first: a page that
+ * lists pages (any directive with a pages= argument: inline, map,
+ * pagestats, ...) renders many, and one such page begun last would leave
+ * the other workers waiting for it at the end of the pass. */
+static uint64_t
+render_cost(const struct page *p)
+{
+	uint64_t cost = (uint64_t)(p->text ? p->len : (size_t)p->size);
+	const char *t = p->text, *end = t ? t + p->len : NULL;
+
+	while (t && (t = memmem(t, (size_t)(end - t), "pages=", 6))) {
+		cost += 1000000;
+		t += 6;
+	}
+	return cost;
+}
+
+struct costed {
+	uint64_t cost;
+	struct page *p;
+	size_t pos;
+};
+
+static int
+by_cost(const void *x, const void *y)
+{
+	const struct costed *a = x, *b = y;
+
+	if (a->cost != b->cost)
+		return a->cost < b->cost ? 1 : -1;
+	return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* The render order: rendered pages by cost, the rest after them. */
+static void
+order_render(struct build *b)
+{
+	size_t n = b->site.pages.n, i;
+	struct costed *c = xcalloc(n + 1, sizeof(*c));
+
+	for (i = 0; i < n; i++) {
+		struct page *p = b->site.pages.v[i];
+
+		c[i].p = p;
+		c[i].pos = i;
+		c[i].cost = p->render && p->kind == SRC_PAGE ? render_cost(p) + 1 : 0;
+	}
+	qsort(c, n, sizeof(*c), by_cost);
+	b->order = xcalloc(n + 1, sizeof(*b->order));
+	for (i = 0; i < n; i++)
+		b->order[i] = c[i].p;
+	free(c);
+}
+
 static void
 render_one(size_t i, unsigned w, void *arg)
 {
 	struct build *b = arg;
-	struct page *p = b->site.pages.v[i];
+	struct page *p = b->order[i];
 	struct ctx c = { b, w, p, p, 0, NULL, false };
 	struct buf src = BUF_INIT;
 	struct timespec t0, t1;
@@ -566,6 +620,7 @@ release(struct build *b)
 		return;
 #endif
 	plan_end(b);
+	free(b->order);
 	buf_release(&b->phases);
 	for (i = 0; i < b->theme_outputs.n; i++)
 		free(b->theme_outputs.v[i]);
@@ -624,6 +679,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 	plan_changes(&b);
 	phase(&b, "link");
 	diag_hold(d);
+	order_render(&b);
 	b.rendering = true;
 	pool_run(b.nthreads, b.site.pages.n, render_one, &b);
 	b.rendering = false;

@@ -73,6 +73,7 @@ struct build {
 	struct vec deleted;	/* char *: names of pages gone (keys of old.pages) */
 	size_t added;
 	bool rendering;		/* in the render pass: pages and their state are final */
+	struct page **order;	/* the render pass's pages, the costliest first */
 	struct vec theme_outputs;	/* char *: files written for the theme */
 	struct timespec phase_start;	/* for the phase times -v shows */
 	struct buf phases;
