@@ -38,7 +38,12 @@ end
 -- Backlink counts of the pages matching spec, and the largest. The among
 -- pages are listed once, as a set: counts change when their links change,
 -- or when a page starts or stops being one of them.
-local function count(spec, among)
+-- Counts are the same for every page the directive shows on with the same
+-- arguments (a sidebar's cloud on every page): found once per build and
+-- worker, each later use recording the same dependencies again.
+local found = {}
+
+local function count_uncached(spec, among)
 	local counts, max, keep = {}, 0, nil
 	if among then
 		keep = {}
@@ -56,6 +61,22 @@ local function count(spec, among)
 		counts[p.name] = n
 		if n > max then max = n end
 	end
+	return counts, max
+end
+
+local function count(spec, among, page)
+	local key = table.concat({ spec, among or "", page.name }, "\0")
+	if not spec:find("%.") and not (among or ""):find("%.") then
+		key = table.concat({ spec, among or "" }, "\0")	-- no relative part
+	end
+	local hit = found[key]
+	if hit then
+		if among then weft.depends(among, "links") else weft.depends("*", "links") end
+		weft.depends(spec, "presence")
+		return hit.counts, hit.max
+	end
+	local counts, max = count_uncached(spec, among)
+	found[key] = { counts = counts, max = max }
 	return counts, max
 end
 
@@ -118,7 +139,7 @@ weft.directive("pagestats", function(args, page, dest)
 	if not style or style == "" or style == "0" then style = "cloud" end
 	local limit, show = args.limit, args.show
 	if show and show:find("^%d+$") then limit, show = show, nil end
-	local counts, max = count(args.pages or "*", args.among)
+	local counts, max = count(args.pages or "*", args.among, page)
 	if limit then
 		counts = keep_first(counts, tonumber(limit:match("^%s*(%d+)")) or 0)
 	end

@@ -910,7 +910,10 @@ l_depends(lua_State *L)
 	check_not_scanning(L);
 	spec_env(L, &env, 0);
 	build_dep_begin(c, &rec, spec, env.location, type, &env);
-	pagespec_match_list(&out, spec_of(L, spec), &env, NULL, 0, false, &err);
+	/* Matched only by the first page of the build to record it: the
+	 * others share what it found. */
+	if (rec.recording)
+		pagespec_match_list(&out, spec_of(L, spec), &env, NULL, 0, false, &err);
 	for (i = 0; i < out.n; i++)
 		build_dep_hit(&rec, ((struct page *)out.v[i])->name, type);
 	build_dep_end(c, &rec);
