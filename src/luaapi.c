@@ -571,58 +571,89 @@ page_links_of(lua_State *L)
 	return 1;
 }
 
+/* A page object's fields, in the order page_index's switch takes them. */
+enum page_field {
+	F_NAME, F_TITLE, F_SRC, F_TYPE, F_KIND, F_URL, F_DEST, F_CTIME, F_MTIME,
+	F_SIZE, F_LINKS, F_BACKLINKS,
+};
+
+static const char *const page_fields[] = {
+	"name", "title", "src", "type", "kind", "url", "dest", "ctime", "mtime",
+	"size", "links", "backlinks", NULL,
+};
+
+static const luaL_Reg page_methods[] = {
+	{ "state", page_state_get }, { "meta", page_meta }, { "set", page_set },
+	{ "links_of", page_links_of },
+	{ "set_ctime", page_set_ctime }, { "set_mtime", page_set_mtime },
+	{ "add_link", page_add_link_l }, { "text", page_text }, { NULL, NULL },
+};
+
+/* __index, with one upvalue: a table from each method's name to its
+ * function and each field's name to its enum page_field (plugins read
+ * page fields in every hook of every page: one table lookup, no string
+ * comparisons). */
 static int
 page_index(lua_State *L)
 {
-	static const luaL_Reg methods[] = {
-		{ "state", page_state_get }, { "meta", page_meta }, { "set", page_set },
-		{ "links_of", page_links_of },
-		{ "set_ctime", page_set_ctime }, { "set_mtime", page_set_mtime },
-		{ "add_link", page_add_link_l }, { "text", page_text }, { NULL, NULL },
-	};
 	struct page *p = check_page(L, 1);
-	const char *k = luaL_checkstring(L, 2);
-	const luaL_Reg *m;
 	size_t i;
 
-	for (m = methods; m->name; m++) {
-		if (strcmp(k, m->name) == 0) {
-			lua_pushcfunction(L, m->func);
-			return 1;
-		}
+	luaL_checkstring(L, 2);
+	lua_pushvalue(L, 2);
+	switch (lua_rawget(L, lua_upvalueindex(1))) {
+	case LUA_TFUNCTION:
+		return 1;
+	case LUA_TNUMBER:
+		break;
+	default:
+		lua_pushnil(L);
+		return 1;
 	}
-	if (strcmp(k, "name") == 0)
-		lua_pushstring(L, p->name);
-	else if (strcmp(k, "title") == 0)
-		push_title(L, p, build_of(L));
-	else if (strcmp(k, "src") == 0)
-		lua_pushstring(L, p->src);
-	else if (strcmp(k, "type") == 0)
-		lua_pushstring(L, p->type);
-	else if (strcmp(k, "kind") == 0)
+	switch ((enum page_field)lua_tointeger(L, -1)) {
+	case F_NAME: lua_pushstring(L, p->name); break;
+	case F_TITLE: push_title(L, p, build_of(L)); break;
+	case F_SRC: lua_pushstring(L, p->src); break;
+	case F_TYPE: lua_pushstring(L, p->type); break;
+	case F_KIND:
 		lua_pushstring(L, p->kind == SRC_PAGE ? "page" :
 			       p->kind == SRC_INTERNAL ? "internal" : "file");
-	else if (strcmp(k, "url") == 0)
-		lua_pushstring(L, p->url);
-	else if (strcmp(k, "dest") == 0)
-		lua_pushstring(L, p->dest);
-	else if (strcmp(k, "ctime") == 0)
-		lua_pushinteger(L, (lua_Integer)p->ctime);
-	else if (strcmp(k, "mtime") == 0)
-		lua_pushinteger(L, (lua_Integer)p->mtime);
-	else if (strcmp(k, "size") == 0)
-		lua_pushinteger(L, (lua_Integer)p->size);
-	else if (strcmp(k, "links") == 0)
-		push_links(L, p);
-	else if (strcmp(k, "backlinks") == 0) {
+		break;
+	case F_URL: lua_pushstring(L, p->url); break;
+	case F_DEST: lua_pushstring(L, p->dest); break;
+	case F_CTIME: lua_pushinteger(L, (lua_Integer)p->ctime); break;
+	case F_MTIME: lua_pushinteger(L, (lua_Integer)p->mtime); break;
+	case F_SIZE: lua_pushinteger(L, (lua_Integer)p->size); break;
+	case F_LINKS: push_links(L, p); break;
+	case F_BACKLINKS:
 		lua_createtable(L, (int)p->backlinks.n, 0);
 		for (i = 0; i < p->backlinks.n; i++) {
 			luaapi_push_page(L, p->backlinks.v[i]);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
-	} else
-		lua_pushnil(L);
+		break;
+	default: lua_pushnil(L); break;
+	}
 	return 1;
+}
+
+/* Pushes page_index with its table of names. */
+static void
+push_page_index(lua_State *L)
+{
+	const luaL_Reg *m;
+	int i;
+
+	lua_newtable(L);
+	for (m = page_methods; m->name; m++) {
+		lua_pushcfunction(L, m->func);
+		lua_setfield(L, -2, m->name);
+	}
+	for (i = 0; page_fields[i]; i++) {
+		lua_pushinteger(L, i);
+		lua_setfield(L, -2, page_fields[i]);
+	}
+	lua_pushcclosure(L, page_index, 1);
 }
 
 static int
@@ -2010,8 +2041,7 @@ luaapi_open(lua_State *L)
 		{ NULL, NULL },
 	};
 	static const luaL_Reg page_mt[] = {
-		{ "__index", page_index }, { "__eq", page_eq },
-		{ "__tostring", page_tostring }, { NULL, NULL },
+		{ "__eq", page_eq }, { "__tostring", page_tostring }, { NULL, NULL },
 	};
 	static const luaL_Reg vars_mt[] = {
 		{ "__index", vars_index }, { "__newindex", vars_newindex }, { NULL, NULL },
@@ -2025,6 +2055,8 @@ luaapi_open(lua_State *L)
 
 	luaL_newmetatable(L, PAGE_MT);
 	luaL_setfuncs(L, page_mt, 0);
+	push_page_index(L);
+	lua_setfield(L, -2, "__index");
 	luaL_newmetatable(L, VARS_MT);
 	luaL_setfuncs(L, vars_mt, 0);
 	luaL_newmetatable(L, TMPL_MT);
