@@ -214,7 +214,7 @@ scan_sources(struct build *b)
 	const char *keys[] = { "wikistatedir", "plugindir", "themedir" };
 	const char *prune[9];
 	char *owned[4] = { 0 };
-	struct scan_opts so = { prune, 0, NULL, b->htmlext, false };
+	struct scan_opts so = { prune, 0, NULL, b->htmlext, false, b->nthreads };
 	size_t i;
 	int errors;
 

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "pagename.h"
 #include "path.h"
+#include "pool.h"
 #include "site.h"
 #include "xalloc.h"
 
@@ -152,10 +153,32 @@ entry_cmp(const struct dirent **a, const struct dirent **b)
 
 static void walk_dir(struct walk *w, int depth);
 
-/* Looks at the entry whose absolute path is in w->abs, named base in the
- * directory dfd (so the kernel does not walk the whole path again). */
+/* A directory's entries, stat'ed ahead (lstat: links are not followed),
+ * by several threads when there are many: a stat is a system call, and a
+ * build that finds nothing changed is mostly the walk. */
+struct entries {
+	int dfd;
+	struct dirent **names;
+	struct stat *st;
+	int *err;		/* errno of each stat, 0 when it worked */
+};
+
 static void
-visit(struct walk *w, int dfd, const char *base, int depth)
+stat_one(size_t i, unsigned w, void *arg)
+{
+	struct entries *e = arg;
+
+	(void)w;
+	e->err[i] = fstatat(e->dfd, e->names[i]->d_name, &e->st[i], AT_SYMLINK_NOFOLLOW) < 0 ?
+		    errno : 0;
+}
+
+/* Looks at the entry whose absolute path is in w->abs, named base in the
+ * directory dfd (so the kernel does not walk the whole path again), with
+ * its stat when it was taken ahead (err its errno), else NULL. */
+static void
+visit(struct walk *w, int dfd, const char *base, const struct stat *ahead, int err,
+      int depth)
 {
 	const char *abs = w->abs.data, *rel = abs + w->rootlen + 1;
 	struct stat st;
@@ -163,8 +186,12 @@ visit(struct walk *w, int dfd, const char *base, int depth)
 
 	if (pruned(w, abs) || ignored(w, rel, base))
 		return;
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		diag_warning(w->diag, rel, 0, "cannot read: %s", strerror(errno));
+	if (ahead)
+		st = *ahead;
+	else if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		err = errno;
+	if (err) {
+		diag_warning(w->diag, rel, 0, "cannot read: %s", strerror(err));
 		return;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -195,6 +222,7 @@ static void
 walk_dir(struct walk *w, int depth)
 {
 	struct dirent **names;
+	struct entries ahead;
 	size_t len = w->abs.len;
 	int i, n, dfd;
 
@@ -212,16 +240,30 @@ walk_dir(struct walk *w, int depth)
 			close(dfd);
 		return;
 	}
+	ahead.dfd = dfd;
+	ahead.names = names;
+	ahead.st = NULL;
+	ahead.err = NULL;
+	if (n >= 256 && w->opts->jobs > 1) {
+		ahead.st = xcalloc((size_t)n, sizeof(*ahead.st));
+		ahead.err = xcalloc((size_t)n, sizeof(*ahead.err));
+		pool_run(w->opts->jobs, (size_t)n, stat_one, &ahead);
+	}
 	for (i = 0; i < n; i++) {
 		const char *e = names[i]->d_name;
 
 		if (strcmp(e, ".") != 0 && strcmp(e, "..") != 0) {
 			buf_putc(&w->abs, '/');
 			buf_puts(&w->abs, e);
-			visit(w, dfd, e, depth);
+			visit(w, dfd, e, ahead.st ? &ahead.st[i] : NULL,
+			      ahead.st ? ahead.err[i] : 0, depth);
 			buf_truncate(&w->abs, len);
 		}
 		free(names[i]);
+	}
+	if (ahead.st) {
+		free(ahead.st);
+		free(ahead.err);
 	}
 	free(names);
 	close(dfd);

@@ -21,6 +21,7 @@ struct scan_opts {
 	/* The html plugin is on: *.html and *.htm are pages. Off, they are
 	 * left out (with *.xhtml), as ikiwiki's wiki_file_prune_regexps do. */
 	bool html;
+	unsigned jobs;		/* threads to stat a large directory's entries with */
 };
 
 /*
