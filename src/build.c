@@ -2,7 +2,6 @@
 #include "build.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,22 +67,6 @@ is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* An absolute, clean form of a path given on the command line. */
-static char *
-absolute(const char *path)
-{
-	struct buf b = BUF_INIT;
-	char cwd[PATH_MAX];
-
-	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
-		path_join(&b, cwd, path);
-	else
-		buf_puts(&b, path);
-	path_clean(b.data);
-	b.len = strlen(b.data);
-	return buf_detach(&b, NULL);
-}
-
 static int
 load_config(struct build *b)
 {
@@ -109,7 +92,7 @@ load_config(struct build *b)
 	 * writes elsewhere: it holds an earlier build. */
 	b->configured_destdir = config_path(&b->cfg, "destdir");
 	if (o->destdir) {
-		char *d = absolute(o->destdir);
+		char *d = path_absolute(o->destdir);
 
 		config_set(&b->cfg, "destdir", d);
 		free(d);

@@ -80,21 +80,6 @@ help(const char *name)
 	       "A port in use is an error (exit 2): choose another with --port.\n");
 }
 
-static char *
-absolute(const char *path)
-{
-	char cwd[4096];
-	struct buf b = BUF_INIT;
-
-	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
-		path_join(&b, cwd, path);
-	else
-		buf_puts(&b, path);
-	path_clean(b.data);
-	b.len = strlen(b.data);
-	return buf_detach(&b, NULL);
-}
-
 /* Reads the configuration once, for the places to watch and serve; the
  * builds read it again each time. */
 static int
@@ -114,7 +99,7 @@ find_places(struct places *p, const struct build_opts *o, struct diag *d)
 	p->config = xstrdup(cfg.file);
 	p->srcdir = config_path(&cfg, "srcdir");
 	p->configured_destdir = config_path(&cfg, "destdir");
-	p->destdir = o->destdir ? absolute(o->destdir) : config_path(&cfg, "destdir");
+	p->destdir = o->destdir ? path_absolute(o->destdir) : config_path(&cfg, "destdir");
 	p->statedir = config_path(&cfg, "wikistatedir");
 	for (i = 0; i < 3; i++)
 		p->dirs[i] = config_path(&cfg, keys[i]);

@@ -42,40 +42,6 @@ config_release(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The working directory, or NULL when it is gone; the caller frees. */
-static char *
-current_dir(void)
-{
-	size_t cap = 256;
-	char *cwd = NULL;
-
-	for (;;) {
-		cwd = xrealloc(cwd, cap);
-		if (getcwd(cwd, cap))
-			return cwd;
-		if (errno != ERANGE || cap > 1 << 20)
-			break;
-		cap *= 2;
-	}
-	free(cwd);
-	return NULL;
-}
-
-/* p made absolute against the working directory, and cleaned. When the
- * working directory is gone, p stays relative: nothing better is known. */
-static char *
-absolute(const char *p)
-{
-	struct buf b = BUF_INIT;
-	char *cwd = p[0] == '/' ? NULL : current_dir();
-
-	path_join(&b, cwd ? cwd : "", p);
-	free(cwd);
-	if (b.data[0] == '/')
-		path_clean(b.data);	/* an absolute path cannot escape */
-	return buf_detach(&b, NULL);
-}
-
 static int
 read_file(struct buf *out, const char *path)
 {
@@ -108,7 +74,7 @@ config_load(struct config *c, const char *path, struct diag *d)
 		buf_release(&text);
 		return rc;
 	}
-	file = absolute(path);
+	file = path_absolute(path);
 	dir = xstrndup(file, path_dirlen(file, strlen(file)));
 	rc = config_load_text(c, text.data, text.len, file,
 			      dir[0] ? dir : "/", d);
@@ -124,7 +90,7 @@ config_load_text(struct config *c, const char *text, size_t len,
 {
 	config_forget(c);
 	c->file = name ? xstrdup(name) : NULL;
-	c->dir = absolute(dir);
+	c->dir = path_absolute(dir);
 	if (yaml_read(&c->doc, text, len, c->file, 1, d) < 0)
 		return -1;
 	if (c->doc.root && !cJSON_IsObject(c->doc.root)) {
@@ -140,7 +106,7 @@ void
 config_load_none(struct config *c, const char *dir)
 {
 	config_forget(c);
-	c->dir = absolute(dir);
+	c->dir = path_absolute(dir);
 }
 
 void
@@ -313,7 +279,7 @@ config_path(const struct config *c, const char *key)
 	if (!s)
 		return NULL;
 	if (s[0] == '/' || !c->dir)
-		return absolute(s);
+		return path_absolute(s);
 	path_join(&b, c->dir, s);
 	path_clean(b.data);	/* c->dir is absolute: this cannot fail */
 	return buf_detach(&b, NULL);

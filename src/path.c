@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -185,4 +186,36 @@ url_relative(struct buf *out, const char *from, const char *to)
 	if (common)
 		to++;
 	buf_puts(out, to);
+}
+
+/* The working directory, or NULL when it is gone; the caller frees. */
+static char *
+current_dir(void)
+{
+	size_t cap = 256;
+	char *cwd = NULL;
+
+	for (;;) {
+		cwd = xrealloc(cwd, cap);
+		if (getcwd(cwd, cap))
+			return cwd;
+		if (errno != ERANGE || cap > 1 << 20)
+			break;
+		cap *= 2;
+	}
+	free(cwd);
+	return NULL;
+}
+
+char *
+path_absolute(const char *p)
+{
+	struct buf b = BUF_INIT;
+	char *cwd = p[0] == '/' ? NULL : current_dir();
+
+	path_join(&b, cwd ? cwd : "", p);
+	free(cwd);
+	if (b.data[0] == '/')
+		path_clean(b.data);	/* an absolute path cannot escape */
+	return buf_detach(&b, NULL);
 }

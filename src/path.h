@@ -19,6 +19,11 @@ void path_join(struct buf *out, const char *a, const char *b);
  * taken relative to. An absolute path keeps its leading '/'. */
 int path_clean(char *p);
 
+/* p made absolute against the working directory, and cleaned (a new
+ * string). When the working directory is gone, p stays relative: nothing
+ * better is known. */
+char *path_absolute(const char *p);
+
 /* The length of the directory part of p[0..len): "a/b/c" gives 3 ("a/b"),
  * "c" gives 0. */
 size_t path_dirlen(const char *p, size_t len);
