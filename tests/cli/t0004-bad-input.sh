@@ -43,6 +43,10 @@ check_grep 'Body text survives' public/frontmatter/index.html "and the body is s
 check_grep 'passwd.mdwn: warning: is a symlink out of the site' "$T/err" "a symlink out of the site is a warning naming it"
 check_no_file public/passwd "the symlinked file is not copied"
 check_grep 'secrets: warning: is a symlink out of the site' "$T/err" "a symlinked directory out of the site is refused"
+# Nothing changed: the failed page is built again and fails again.
+run timeout 60 "$WEFT" build
+check_status 1 "an unchanged site with a failed page fails again"
+check_grep 'frontmatter.mdwn:[0-9]' "$T/err" "with the same message"
 check_no_grep 'root:' public/passwd/index.html 2>/dev/null "nothing of /etc/passwd is published"
 [ -z "$(grep -rl 'root:x:' public)" ]
 ok $? "no output holds /etc/passwd"
@@ -61,5 +65,18 @@ check_grep 'After' public/index.html "with the rest of the page"
 run "$WEFT" check
 check_status 1 "weft check fails on it"
 check_grep 'index.mdwn:3: table: empty data' "$T/err" "as an error"
+
+# A template a directive fills that does not compile is an error of the
+# build (exit 1) naming its file and line; the pages are all written.
+rm -rf "$T/i" && site "$T/i" && cd "$T/i" || exit 1
+mkdir -p templates posts
+printf 'A post.\n' >posts/one.mdwn
+printf '[[!inline pages="posts/*"]]\n' >index.mdwn
+printf '<div><TMPL_IF title>\n<TMPL_VAR content>\n</div>\n' >templates/inlinepage.tmpl
+run "$WEFT" build
+check_status 1 "a broken inline template fails the build"
+check_grep 'templates/inlinepage.tmpl:1: <TMPL_IF> is never closed' "$T/err" "naming its file and line"
+check_file public/index.html "the page using it is still written"
+check_file public/posts/one/index.html "and the others"
 
 done_testing

@@ -173,4 +173,16 @@ cp -p "$T/restore.keep" "$S/posts/restore.mdwn"
 run "$WEFT" build -q "$S"
 check_no_grep 'new text' "$S/public/posts/restore/index.html" "a file restored to old bytes with an old mtime is rebuilt"
 
+# A stylesheet edited rewrites the stylesheet only: the pages plugins make
+# without a date (shortcuts) are as new as the newest page, not file. (Real
+# dates: SOURCE_DATE_EPOCH would clamp them all to one.)
+printf 'body { }\n' >"$S/local.css"
+SOURCE_DATE_EPOCH= "$WEFT" build -q "$S" >/dev/null 2>&1
+touch "$T/mark"
+printf 'body { color: red; }\n' >"$S/local.css"
+touch -d '+2 days' "$S/local.css"
+SOURCE_DATE_EPOCH= "$WEFT" build -q "$S" >/dev/null 2>&1
+[ "$(cd "$S/public" && find . -type f -newer "$T/mark" | sort)" = "./local.css" ]
+ok $? "a stylesheet edited two days ahead rewrites only itself ($(cd "$S/public" && find . -type f -newer "$T/mark" | tr '\n' ' '))"
+
 done_testing
