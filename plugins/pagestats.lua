@@ -65,10 +65,9 @@ local function count_uncached(spec, among)
 end
 
 local function count(spec, among, page)
-	local key = table.concat({ spec, among or "", page.name }, "\0")
-	if not spec:find("%.") and not (among or ""):find("%.") then
-		key = table.concat({ spec, among or "" }, "\0")	-- no relative part
-	end
+	-- A spec with a relative part ("./x", "."): the page's own counts.
+	local relative = spec:find(".", 1, true) or (among or ""):find(".", 1, true)
+	local key = table.concat({ spec, among or "", relative and page.name or "" }, "\0")
 	local hit = found[key]
 	if hit then
 		if among then weft.depends(among, "links") else weft.depends("*", "links") end
