@@ -257,8 +257,6 @@ scan_range(size_t i, unsigned w, void *arg)
 	render_scan(&c);
 }
 
-/* Writes a page or copies a file this build must; claims the outputs of
- * the others, so they stay. */
 /* What rendering p may cost, to start the costly pages first: a page that
  * lists pages (any directive with a pages= argument: inline, map,
  * pagestats, ...) renders many, and one such page begun last would leave
@@ -313,6 +311,8 @@ order_render(struct build *b)
 	free(c);
 }
 
+/* Writes a page or copies a file this build must; claims the outputs of
+ * the others, so they stay. */
 static void
 render_one(size_t i, unsigned w, void *arg)
 {
