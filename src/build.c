@@ -656,7 +656,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 	if (scan_all(&b) < 0)
 		errors++;
 	phase(&b, "scan");
-	site_link(&b.site);
+	site_link(&b.site, plan_same_pages(&b));
 	pagespec_index_build(&b.site);
 	report_broken(&b);
 	plan_changes(&b);

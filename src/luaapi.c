@@ -422,7 +422,8 @@ page_state_get(lua_State *L)
 
 	if (c && c->page != p)
 		build_depend_page(c, p->name, DEP_CONTENT);
-	const cJSON *obj = p->state ? cJSON_GetObjectItemCaseSensitive(p->state, plugin) : NULL;
+	const cJSON *root = page_state_root(p);
+	const cJSON *obj = root ? cJSON_GetObjectItemCaseSensitive(root, plugin) : NULL;
 
 	if (lua_isnoneornil(L, 3))
 		push_json(L, obj, 0);

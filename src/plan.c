@@ -243,7 +243,9 @@ restore_links(struct build *b, struct page *p, const struct state_page *o)
 		const char *type = l->type ? site_linktype(&b->site, l->type) : NULL;
 
 		page_add_link(p, l->target, strlen(l->target), type, l->line);
+		p->links[p->nlinks - 1].was = l->to;
 	}
+	p->links_kept = true;
 }
 
 bool
@@ -275,7 +277,9 @@ plan_restore(struct build *b, struct page *p)
 	p->mtime = o->mtime;
 	restore_links(b, p, o);
 	cJSON_Delete(p->state);
-	p->state = o->state ? cJSON_Parse(o->state) : NULL;
+	p->state = NULL;
+	p->saved_state = o->state;
+	atomic_store_explicit(&p->state_ready, false, memory_order_relaxed);
 	p->scan_deps = o->scan;
 	o->scan = NULL;
 	p->restored = true;
@@ -528,6 +532,22 @@ must_render(struct build *b, struct page *p)
 	return true;
 }
 
+bool
+plan_same_pages(struct build *b)
+{
+	size_t i;
+
+	if (!b->incremental || b->site.pages.n != b->old.pages.count)
+		return false;
+	for (i = 0; i < b->site.pages.n; i++) {
+		const struct page *p = b->site.pages.v[i];
+
+		if (!p->old && !strmap_gets(&b->old.pages, p->name))
+			return false;
+	}
+	return true;
+}
+
 void
 plan_changes(struct build *b)
 {
@@ -607,7 +627,10 @@ save_page(struct state *st, struct page *p)
 		s->links[i].line = p->links[i].line;
 		s->links[i].to = p->links[i].to ? p->links[i].to->name : NULL;
 	}
-	s->state = p->state ? cJSON_PrintUnformatted(p->state) : NULL;
+	if (p->saved_state)
+		s->state = xstrdup(p->saved_state);
+	else
+		s->state = p->state ? cJSON_PrintUnformatted(p->state) : NULL;
 	s->backlinks_hash = plan_backlinks_hash(p);
 	s->failed = p->failed;
 	s->scan = p->scan_deps;

@@ -17,6 +17,8 @@ struct page;
  *   plan_dates     page dates (git history only when it moved)
  *   plan_restore   for each page about to be scanned: its last scan
  *                  results instead, when they still hold
+ *   plan_same_pages  whether the pages are the last build's, by name, so
+ *                  restored links lead where they led (site_link)
  *   plan_changes   after linking: how each page changed, which to render
  *   plan_save      the state for the next build
  *
@@ -28,6 +30,7 @@ void plan_begin(struct build *b);
 bool plan_sources(struct build *b);
 void plan_dates(struct build *b);
 bool plan_restore(struct build *b, struct page *p);
+bool plan_same_pages(struct build *b);
 void plan_changes(struct build *b);
 int plan_save(struct build *b);
 void plan_end(struct build *b);

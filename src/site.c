@@ -2,6 +2,7 @@
 #include "site.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,7 +211,9 @@ page_add_link(struct page *p, const char *target, size_t len, const char *type,
 	l->target = xstrndup(target, len);
 	l->type = type;
 	l->to = NULL;
+	l->was = NULL;
 	l->line = line;
+	p->links_kept = false;	/* a new link's place is not known */
 }
 
 /* The n bytes at name in lower case, in small when they fit (256 bytes),
@@ -306,7 +309,7 @@ up:
 }
 
 void
-site_link(struct site *s)
+site_link(struct site *s, bool same_pages)
 {
 	size_t i, j;
 
@@ -315,10 +318,16 @@ site_link(struct site *s)
 	for (i = 0; i < s->pages.n; i++) {
 		struct page *p = s->pages.v[i];
 
+		bool kept = same_pages && p->links_kept;
+
 		for (j = 0; j < p->nlinks; j++) {
 			struct link *l = &p->links[j];
-			struct page *to = site_bestlink(s, p->name, l->target,
-							strlen(l->target));
+			struct page *to;
+
+			if (kept)
+				to = l->was ? site_page(s, l->was) : NULL;
+			else
+				to = site_bestlink(s, p->name, l->target, strlen(l->target));
 
 			l->to = to;
 			if (!to || to == p)
@@ -332,14 +341,34 @@ site_link(struct site *s)
 	}
 }
 
+/* Most restored pages' state is never read: it is parsed on first use,
+ * under a lock since any worker may ask, and published by the flag. */
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const struct cJSON *
+page_state_root(const struct page *p)
+{
+	struct page *w = (struct page *)p;
+
+	if (!p->saved_state || atomic_load_explicit(&p->state_ready, memory_order_acquire))
+		return p->state;
+	pthread_mutex_lock(&state_lock);
+	if (!atomic_load_explicit(&p->state_ready, memory_order_relaxed)) {
+		w->state = cJSON_Parse(p->saved_state);
+		atomic_store_explicit(&w->state_ready, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&state_lock);
+	return p->state;
+}
+
 const struct cJSON *
 page_state(const struct page *p, const char *plugin, const char *key)
 {
-	const cJSON *obj;
+	const cJSON *root = page_state_root(p), *obj;
 
-	if (!p->state)
+	if (!root)
 		return NULL;
-	obj = cJSON_GetObjectItemCaseSensitive(p->state, plugin);
+	obj = cJSON_GetObjectItemCaseSensitive(root, plugin);
 	return obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 }
 
@@ -356,6 +385,9 @@ page_state_set(struct page *p, const char *plugin, const char *key, cJSON *val)
 {
 	cJSON *obj;
 
+	/* Once changed, the saved text no longer stands for it. */
+	page_state_root(p);
+	p->saved_state = NULL;
 	if (!p->state)
 		p->state = cJSON_CreateObject();
 	obj = cJSON_GetObjectItemCaseSensitive(p->state, plugin);

@@ -32,6 +32,7 @@ struct link {
 	char *target;		/* as written, through linkpage(): "foo_bar", "/abs", "a/b" */
 	const char *type;	/* NULL for a wiki link, "tag" for a tag; static or interned */
 	struct page *to;	/* bestlink(target), set by site_link(); NULL when broken */
+	const char *was;	/* the name it reached in the last build (links_kept) */
 	unsigned line;		/* in the page's source; 0 when not from the text */
 };
 
@@ -70,7 +71,12 @@ struct page {
 	/* What the scan found. */
 	struct link *links;
 	size_t nlinks, caplinks;
-	struct cJSON *state;	/* plugin state, an object keyed by plugin id */
+	/* Plugin state, an object keyed by plugin id. A restored page keeps
+	 * the last build's JSON text (saved_state, owned by the build's old
+	 * state) and parses it on first use: read it through page_state_root. */
+	struct cJSON *state;
+	const char *saved_state;
+	atomic_bool state_ready;	/* state may be read without the lock */
 
 	/* What linking found: the pages whose links reach this one, sorted by
 	 * name, each once. */
@@ -87,6 +93,7 @@ struct page {
 	unsigned change;	/* CHANGE_* bits, against the last build */
 	bool render;		/* rendered in this build */
 	bool restored;		/* scan results taken from the last build */
+	bool links_kept;	/* its links' was names are the last build's */
 	atomic_bool text_ready;	/* text, body and code may be read without the lock */
 	struct state_page *old;	/* its record in the last build, or NULL */
 };
@@ -153,6 +160,8 @@ void site_sort(struct site *s);
  * "meta": {"title", "titlesort", "author", "authorsort", "authorurl",
  * "description", "guid", "license", "copyright", "permalink", "updated"
  * (a number), ...}, as ikiwiki's meta plugin does. */
+/* p's state object, or NULL when it has none (thread-safe). */
+const struct cJSON *page_state_root(const struct page *p);
 /* The string at state[plugin][key], or NULL when missing or not a string. */
 const char *page_state_str(const struct page *p, const char *plugin,
 			   const char *key);
@@ -179,8 +188,11 @@ void page_add_link(struct page *p, const char *target, size_t len,
  */
 struct page *site_bestlink(const struct site *s, const char *from,
 			   const char *link, size_t len);
-/* Resolves every page's links and fills the backlinks; after site_sort. */
-void site_link(struct site *s);
+/* Resolves every page's links and fills the backlinks; after site_sort.
+ * With same_pages (the site has the same page names as the last build),
+ * a page whose links_kept takes where its links led then: bestlink depends
+ * on nothing else. */
+void site_link(struct site *s, bool same_pages);
 
 void site_init(struct site *s);
 void site_release(struct site *s);
