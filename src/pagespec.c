@@ -24,6 +24,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -955,7 +956,8 @@ pagespec_sort(struct page **pages, size_t n, const char *sort, bool reverse,
 
 /*
  * Built once after site_link(), read-only afterwards except for the
- * sorted orders, which are made on first use under the lock. Positions
+ * sorted orders and the link targets, which are made on first use under
+ * the lock (only a link() glob that names no page reads the targets). Positions
  * are indexes into site.pages, so ascending positions are name order.
  */
 struct pagespec_index {
@@ -969,6 +971,7 @@ struct pagespec_index {
 	uint32_t *tpos;		/* the linking page of each */
 	uint32_t *trun;
 	size_t ntargets;
+	atomic_bool targets_ready;	/* tkeys... may be read without the lock */
 	pthread_mutex_t lock;
 	struct strmap orders;	/* sort spec -> uint32_t[npages], ascending by it */
 };
@@ -1081,6 +1084,23 @@ index_targets(struct pagespec_index *ix, const struct site *s)
 	split_keyed(kv, n, &ix->tkeys, &ix->tpos, &ix->trun);
 }
 
+/* The link target index, made on first use. */
+static const struct pagespec_index *
+with_targets(const struct pagespec_index *cix, const struct site *s)
+{
+	struct pagespec_index *ix = (struct pagespec_index *)cix;
+
+	if (atomic_load_explicit(&ix->targets_ready, memory_order_acquire))
+		return ix;
+	pthread_mutex_lock(&ix->lock);
+	if (!atomic_load_explicit(&ix->targets_ready, memory_order_relaxed)) {
+		index_targets(ix, s);
+		atomic_store_explicit(&ix->targets_ready, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&ix->lock);
+	return ix;
+}
+
 void
 pagespec_index_build(struct site *s)
 {
@@ -1096,7 +1116,6 @@ pagespec_index_build(struct site *s)
 	}
 	split_keyed(kv, s->pages.n, &ix->lckeys, &ix->lcpos, &ix->lcrun);
 	index_links(ix, s);
-	index_targets(ix, s);
 	pthread_mutex_init(&ix->lock, NULL);
 	strmap_init(&ix->orders);
 	s->psindex = ix;
@@ -1822,6 +1841,7 @@ cands_link(struct cset *cs, const struct ctx *c, const struct pagespec_index *ix
 		cs->all = true;
 		return;
 	}
+	ix = with_targets(ix, c->s);
 	key_range(ix->tkeys, ix->ntargets, pat, plen, false, &lo, &hi);
 	cset_add_range(cs, ix->tpos, ix->trun, lo, hi);
 }
