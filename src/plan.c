@@ -16,6 +16,7 @@
 #include "pagespec.h"
 #include "path.h"
 #include "plugin.h"
+#include "pool.h"
 #include "render.h"
 #include "state.h"
 #include "vcs.h"
@@ -532,6 +533,17 @@ must_render(struct build *b, struct page *p)
 	return true;
 }
 
+static void
+check_output(size_t i, unsigned worker, void *arg)
+{
+	struct build *b = arg;
+	struct page *p = b->site.pages.v[i];
+
+	(void)worker;
+	if (p->dest && !p->render && !output_exists(&b->out, p->dest))
+		p->render = true;
+}
+
 bool
 plan_same_pages(struct build *b)
 {
@@ -589,10 +601,11 @@ plan_changes(struct build *b)
 			p->render = p->kind == SRC_FILE ?
 				!b->incremental || (p->change & (CHANGE_ADDED | CHANGE_TEXT)) :
 				p->kind == SRC_PAGE && must_render(b, p);
-		/* An output someone deleted is written again. */
-		if (p->dest && !p->render && !output_exists(&b->out, p->dest))
-			p->render = true;
 	}
+	/* An output someone deleted is written again: a stat per page, on
+	 * every core. */
+	if (b->incremental)
+		pool_run(b->nthreads, b->site.pages.n, check_output, b);
 	for (i = 0; !b->theme_changed && i < b->old.outputs.n; i++)
 		if (!output_exists(&b->out, b->old.outputs.v[i]))
 			b->theme_changed = true;
