@@ -615,7 +615,8 @@ plan_changes(struct build *b)
 
 /* The page's record borrows its strings from the page (the state is saved
  * and dropped while the site stands): only the links array and the state's
- * JSON are its own, freed by unsave_page. */
+ * JSON are its own, freed by unsave_page. Records go in site order, which
+ * is name order, so the save sorts nothing. */
 static void
 save_page(struct state *st, struct page *p)
 {
@@ -648,14 +649,12 @@ save_page(struct state *st, struct page *p)
 	s->failed = p->failed;
 	s->scan = p->scan_deps;
 	s->render = p->render_deps;
-	strmap_put(&st->pages, p->name, strlen(p->name), s);
+	vec_push(&st->order, s);
 }
 
 static void
-unsave_page(void *v)
+unsave_page(struct state_page *s)
 {
-	struct state_page *s = v;
-
 	free(s->links);
 	free(s->state);
 	free(s);
@@ -665,6 +664,8 @@ static void
 save_source(struct state *st, const struct page *p)
 {
 	struct state_source *s = state_source_new(st, p->src);
+
+	vec_push(&st->source_order, p->src);
 
 	s->size = p->size;
 	s->mtime_ns = p->mtime_ns;
@@ -733,7 +734,8 @@ plan_save(struct build *b)
 	for (i = 0; i < b->theme_outputs.n; i++)
 		vec_push(&st.outputs, xstrdup(b->theme_outputs.v[i]));
 	rc = state_save(&st, b->statefile, b->diag);
-	strmap_release(&st.pages, unsave_page);
+	for (i = 0; i < st.order.n; i++)
+		unsave_page(st.order.v[i]);
 	state_release(&st);
 	return rc;
 }

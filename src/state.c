@@ -13,9 +13,10 @@
 #include "buf.h"
 #include "diag.h"
 #include "path.h"
+#include "pool.h"
 #include "xalloc.h"
 
-#define MAGIC "weft-state 3\n"
+#define MAGIC "weft-state 4\n"
 
 uint64_t
 state_hash(uint64_t h, const void *data, size_t len)
@@ -54,16 +55,18 @@ state_page_free(struct state_page *p)
 
 	if (!p)
 		return;
-	for (i = 0; i < p->nlinks; i++) {
+	for (i = 0; !p->mapped && i < p->nlinks; i++) {
 		free(p->links[i].target);
 		free(p->links[i].type);
 		free(p->links[i].to);
 	}
 	free(p->links);
-	free(p->name);
-	free(p->src);
-	free(p->type);
-	free(p->state);
+	if (!p->mapped) {
+		free(p->name);
+		free(p->src);
+		free(p->type);
+		free(p->state);
+	}
 	deps_free(p->scan);
 	deps_free(p->render);
 	free(p);
@@ -85,11 +88,13 @@ state_release(struct state *st)
 	free(st->theme);
 	free(st->head);
 	free(st->path);
-	if (st->raw)
-		munmap((void *)st->raw, st->rawlen);
 	strmap_release(&st->templates, free);
 	strmap_release(&st->sources, free);
 	strmap_release(&st->pages, free_page_void);
+	vec_release(&st->order);
+	vec_release(&st->source_order);
+	if (st->raw)
+		munmap((void *)st->raw, st->rawlen);
 	for (i = 0; i < st->outputs.n; i++)
 		free(st->outputs.v[i]);
 	vec_release(&st->outputs);
@@ -118,10 +123,20 @@ state_source_new(struct state *st, const char *path)
 
 /* ---- writing ------------------------------------------------------------ */
 
-static void
+/* Room for n more bytes: the writers below append without keeping the
+ * terminator, which state_save restores at the end. */
+static inline unsigned char *
+room(struct buf *b, size_t n)
+{
+	if (b->cap - b->len <= n)
+		buf_grow(b, n);
+	return (unsigned char *)b->data + b->len;
+}
+
+static inline void
 put_u64(struct buf *b, uint64_t v)
 {
-	unsigned char c[10];
+	unsigned char *c = room(b, 10);
 	size_t n = 0;
 
 	do {
@@ -129,19 +144,22 @@ put_u64(struct buf *b, uint64_t v)
 		v >>= 7;
 		c[n++] |= v ? 0x80 : 0;
 	} while (v);
-	buf_put(b, c, n);
+	b->len += n;
 }
 
-static void
+static inline void
 put_i64(struct buf *b, int64_t v)
 {
 	put_u64(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
+/* A string: its length plus one (0 for none), its bytes and a NUL, so a
+ * reader can use it where it lies. */
 static void
 put_str(struct buf *b, const char *s)
 {
 	size_t n;
+	unsigned char *c;
 
 	if (!s) {
 		put_u64(b, 0);
@@ -149,7 +167,9 @@ put_str(struct buf *b, const char *s)
 	}
 	n = strlen(s);
 	put_u64(b, n + 1);
-	buf_put(b, s, n);
+	c = room(b, n + 1);
+	memcpy(c, s, n + 1);
+	b->len += n + 1;
 }
 
 static int
@@ -237,7 +257,7 @@ put_page(struct buf *b, const struct state_page *p)
 /* Numbers the dependencies the pages use, in a stable order, and writes
  * them. */
 static void
-put_all_deps(struct buf *b, const struct state *st, const char **names, size_t n)
+put_all_deps(struct buf *b, const struct state *st, const struct state_page **pages, size_t n)
 {
 	struct vec used = VEC_INIT;
 	size_t i, j, h;
@@ -245,7 +265,7 @@ put_all_deps(struct buf *b, const struct state *st, const char **names, size_t n
 	for (i = 0; i < st->deps->all.n; i++)
 		((struct dep *)st->deps->all.v[i])->id = UINT32_MAX;
 	for (i = 0; i < n; i++) {
-		const struct state_page *p = strmap_gets(&st->pages, names[i]);
+		const struct state_page *p = pages[i];
 		const struct deps *lists[2] = { p->scan, p->render };
 
 		for (h = 0; h < 2; h++) {
@@ -277,14 +297,63 @@ put_all_deps(struct buf *b, const struct state *st, const char **names, size_t n
 	vec_release(&used);
 }
 
+/* The pages in the order they are written: as the caller gave them, or
+ * sorted by name. */
+static const struct state_page **
+pages_in_order(const struct state *st, size_t *n)
+{
+	const struct state_page **v;
+	const char **names;
+	size_t i;
+
+	if (st->order.n) {
+		*n = st->order.n;
+		v = xcalloc(*n + 1, sizeof(*v));
+		memcpy(v, st->order.v, *n * sizeof(*v));
+		return v;
+	}
+	names = sorted_keys(&st->pages, n);
+	v = xcalloc(*n + 1, sizeof(*v));
+	for (i = 0; i < *n; i++)
+		v[i] = strmap_gets(&st->pages, names[i]);
+	free(names);
+	return v;
+}
+
+/* The page records, most of the file, are written in parts on every
+ * core, each part to its own buffer. */
+struct parts {
+	const struct state_page **pages;
+	size_t n, nparts;
+	struct buf *bufs;
+};
+
+static void
+put_part(size_t k, unsigned worker, void *arg)
+{
+	struct parts *pp = arg;
+	size_t i, from = pp->n * k / pp->nparts, to = pp->n * (k + 1) / pp->nparts;
+
+	(void)worker;
+	for (i = from; i < to; i++)
+		put_page(&pp->bufs[k], pp->pages[i]);
+}
+
+static int
+write_all(FILE *f, const struct buf *b)
+{
+	return b->len && fwrite(b->data, 1, b->len, f) != b->len ? -1 : 0;
+}
+
 int
 state_save(const struct state *st, const char *path, struct diag *d)
 {
 	struct buf b = BUF_INIT, tmp = BUF_INIT;
+	struct parts pp = { 0 };
 	const char **names;
 	size_t i, n, failed;
 	FILE *f = NULL;
-	int rc = -1;
+	int rc = -1, bad = 0;
 
 	buf_puts(&b, MAGIC);
 	put_str(&b, st->config);
@@ -298,7 +367,13 @@ state_save(const struct state *st, const char *path, struct diag *d)
 		put_str(&b, strmap_gets(&st->templates, names[i]));
 	}
 	free(names);
-	names = sorted_keys(&st->sources, &n);
+	if (st->source_order.n == st->sources.count) {
+		n = st->source_order.n;
+		names = xcalloc(n + 1, sizeof(*names));
+		memcpy(names, st->source_order.v, n * sizeof(*names));
+	} else {
+		names = sorted_keys(&st->sources, &n);
+	}
 	put_u64(&b, n);
 	for (i = 0; i < n; i++) {
 		const struct state_source *s = strmap_gets(&st->sources, names[i]);
@@ -317,27 +392,39 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	put_u64(&b, st->outputs.n);
 	for (i = 0; i < st->outputs.n; i++)
 		put_str(&b, st->outputs.v[i]);
-	names = sorted_keys(&st->pages, &n);
-	for (i = 0, failed = 0; i < n; i++)
-		failed += ((const struct state_page *)strmap_gets(&st->pages, names[i]))->failed;
+	pp.pages = pages_in_order(st, &pp.n);
+	for (i = 0, failed = 0; i < pp.n; i++)
+		failed += pp.pages[i]->failed;
 	put_u64(&b, failed);
 	/* The pages. */
-	put_all_deps(&b, st, names, n);
-	put_u64(&b, n);
-	for (i = 0; i < n; i++)
-		put_page(&b, strmap_gets(&st->pages, names[i]));
-	free(names);
+	put_all_deps(&b, st, pp.pages, pp.n);
+	put_u64(&b, pp.n);
+	b.data[b.len] = '\0';
+	pp.nparts = pp.n < 1024 ? 1 : 4 * pool_cores();
+	pp.bufs = xcalloc(pp.nparts, sizeof(*pp.bufs));
+	for (i = 0; i < pp.nparts; i++)
+		buf_init(&pp.bufs[i]);
+	pool_run(pool_cores(), pp.nparts, put_part, &pp);
 
 	buf_printf(&tmp, "%s.new", path);
-	if (path_mkdirs_parent(path) < 0 || !(f = fopen(tmp.data, "wb")) ||
-	    fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0 ||
-	    rename(tmp.data, path) < 0) {
+	if (path_mkdirs_parent(path) < 0 || !(f = fopen(tmp.data, "wb")))
+		bad = 1;
+	bad = bad || write_all(f, &b) < 0;
+	for (i = 0; !bad && i < pp.nparts; i++)
+		bad = write_all(f, &pp.bufs[i]) < 0;
+	if (f && fclose(f) != 0)
+		bad = 1;
+	if (bad || rename(tmp.data, path) < 0) {
 		diag_error(d, path, 0, "cannot write the build state: %s", strerror(errno));
 		unlink(tmp.data);
 		goto out;
 	}
 	rc = 0;
 out:
+	for (i = 0; i < pp.nparts; i++)
+		buf_release(&pp.bufs[i]);
+	free(pp.bufs);
+	free(pp.pages);
 	buf_release(&b);
 	buf_release(&tmp);
 	return rc;
@@ -380,20 +467,32 @@ get_i64(struct rd *r)
 	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
+/* The next string where it lies in the file, NULL for an absent one. */
+static const char *
+get_ref(struct rd *r)
+{
+	uint64_t n = get_u64(r);
+	const char *str;
+
+	if (r->bad || n == 0)
+		return NULL;
+	if (n > (uint64_t)(r->end - r->p) || r->p[n - 1] != '\0' ||
+	    memchr(r->p, '\0', n - 1)) {
+		r->bad = true;
+		return NULL;
+	}
+	str = (const char *)r->p;
+	r->p += n;
+	return str;
+}
+
 /* A copy of the next string, NULL for an absent one. */
 static char *
 get_str(struct rd *r)
 {
-	uint64_t n = get_u64(r);
+	const char *str = get_ref(r);
 
-	if (r->bad || n == 0)
-		return NULL;
-	if (n - 1 > (uint64_t)(r->end - r->p) || memchr(r->p, '\0', n - 1)) {
-		r->bad = true;
-		return NULL;
-	}
-	r->p += n - 1;
-	return xstrndup((const char *)r->p - (n - 1), n - 1);
+	return str ? xstrdup(str) : NULL;
 }
 
 /* A count of items each at least min bytes long: a damaged count cannot
@@ -430,21 +529,17 @@ get_deps(struct rd *r, struct dep **ids, size_t nids)
 	}
 	n = get_count(r, 2);
 	for (i = 0; i < n && !r->bad; i++) {
-		char *k = get_str(r), *v = get_str(r);
+		const char *k = get_ref(r), *v = get_ref(r);
 
 		if (k)
-			free(strmap_put(&d->lookups, k, strlen(k), v ? v : xstrdup("")));
-		else
-			free(v);
-		free(k);
+			free(strmap_put(&d->lookups, k, strlen(k), xstrdup(v ? v : "")));
 	}
 	n = get_count(r, 1);
 	for (i = 0; i < n && !r->bad; i++) {
-		char *k = get_str(r);
+		const char *k = get_ref(r);
 
 		if (k)
 			deps_template(d, k);
-		free(k);
 	}
 	n = get_count(r, 1);
 	for (i = 0; i < n && !r->bad; i++) {
@@ -456,22 +551,26 @@ get_deps(struct rd *r, struct dep **ids, size_t nids)
 	return d;
 }
 
+/* A page's record: its strings are left in the mapping. */
 static void
 get_page(struct rd *r, struct state *st, struct dep **ids, size_t nids)
 {
-	char *name = get_str(r);
-	struct state_page *p;
+	const char *name = get_ref(r);
+	struct state_page *p, *old;
 	size_t i;
 
 	if (!name) {
 		r->bad = true;
 		return;
 	}
-	p = state_page_new(st, name);
-	free(name);
-	p->src = get_str(r);
+	p = xcalloc(1, sizeof(*p));
+	p->mapped = true;
+	p->name = (char *)name;
+	old = strmap_put(&st->pages, name, strlen(name), p);
+	state_page_free(old);
+	p->src = (char *)get_ref(r);
 	p->kind = (int)get_u64(r);
-	p->type = get_str(r);
+	p->type = (char *)get_ref(r);
 	p->ctime = (time_t)get_i64(r);
 	p->mtime = (time_t)get_i64(r);
 	p->size = (off_t)get_i64(r);
@@ -481,14 +580,14 @@ get_page(struct rd *r, struct state *st, struct dep **ids, size_t nids)
 	p->nlinks = get_count(r, 4);
 	p->links = xcalloc(p->nlinks + 1, sizeof(*p->links));
 	for (i = 0; i < p->nlinks && !r->bad; i++) {
-		p->links[i].target = get_str(r);
-		p->links[i].type = get_str(r);
+		p->links[i].target = (char *)get_ref(r);
+		p->links[i].type = (char *)get_ref(r);
 		p->links[i].line = (unsigned)get_u64(r);
-		p->links[i].to = get_str(r);
+		p->links[i].to = (char *)get_ref(r);
 		if (!p->links[i].target)
 			r->bad = true;
 	}
-	p->state = get_str(r);
+	p->state = (char *)get_ref(r);
 	p->backlinks_hash = get_u64(r);
 	p->failed = get_u64(r) != 0;
 	p->scan = get_deps(r, ids, nids);
@@ -504,25 +603,21 @@ get_all_deps(struct rd *r, struct state *st, size_t *n)
 	*n = get_count(r, 4);
 	ids = xcalloc(*n + 1, sizeof(*ids));
 	for (i = 0; i < *n && !r->bad; i++) {
-		char *spec = get_str(r), *loc = get_str(r);
+		const char *spec = get_ref(r), *loc = get_ref(r);
 		unsigned type = (unsigned)get_u64(r);
 
 		if (!spec) {
 			r->bad = true;
-			free(loc);
 			break;
 		}
 		ids[i] = depstore_get(st->deps, spec, loc, type);
-		free(spec);
-		free(loc);
 		h = get_count(r, 2);
 		for (j = 0; j < h && !r->bad; j++) {
-			char *page = get_str(r);
+			const char *page = get_ref(r);
 			uint64_t t = get_u64(r);
 
 			if (page)
 				strmap_put(&ids[i]->hits, page, strlen(page), (void *)(uintptr_t)t);
-			free(page);
 		}
 	}
 	return ids;
@@ -539,17 +634,14 @@ parse_head(struct rd *r, struct state *st)
 	st->head = get_str(r);
 	n = get_count(r, 2);
 	for (i = 0; i < n && !r->bad; i++) {
-		char *k = get_str(r), *v = get_str(r);
+		const char *k = get_ref(r), *v = get_ref(r);
 
 		if (k && v)
-			free(strmap_put(&st->templates, k, strlen(k), v));
-		else
-			free(v);
-		free(k);
+			free(strmap_put(&st->templates, k, strlen(k), xstrdup(v)));
 	}
 	n = get_count(r, 6);
 	for (i = 0; i < n && !r->bad; i++) {
-		char *path = get_str(r);
+		const char *path = get_ref(r);
 		struct state_source *s;
 
 		if (!path) {
@@ -557,7 +649,6 @@ parse_head(struct rd *r, struct state *st)
 			break;
 		}
 		s = state_source_new(st, path);
-		free(path);
 		s->size = (off_t)get_i64(r);
 		s->mtime_ns = get_i64(r);
 		s->ctime_ns = get_i64(r);
@@ -674,14 +765,13 @@ state_load_pages(struct state *st, struct diag *d)
 	struct rd r;
 	char *path;
 
-	if (!st->raw)
+	if (!st->path)
 		return 0;
 	r.p = (const unsigned char *)st->raw + st->rest;
 	r.end = (const unsigned char *)st->raw + st->rawlen;
 	r.bad = false;
 	parse_pages(&r, st);
-	munmap((void *)st->raw, st->rawlen);
-	st->raw = NULL;
+	/* The pages' strings lie in the mapping: it stays to the end. */
 	path = st->path;
 	st->path = NULL;
 	if (r.bad)

@@ -54,6 +54,7 @@ struct state_page {
 	char *state;		/* plugin state as JSON, NULL when none */
 	uint64_t backlinks_hash;	/* of its backlinks' names */
 	bool failed;
+	bool mapped;		/* its strings lie in the state file's mapping */
 	struct deps *scan;	/* what its scan read */
 	struct deps *render;	/* what its render read */
 };
@@ -66,11 +67,14 @@ struct state {
 	struct strmap templates;	/* template name -> its digest (char *) */
 	struct strmap sources;	/* path -> struct state_source * */
 	struct strmap pages;	/* name -> struct state_page * */
+	/* For state_save, when the caller knows it: every page in the order
+	 * to write (then pages may be empty), every source path (borrowed). */
+	struct vec order, source_order;
 	struct vec outputs;	/* char *: files the build wrote outside pages */
 	unsigned failed;	/* pages whose build failed */
 	struct depstore *deps;	/* the dependencies the records point to */
 	char *path;		/* the file, while its pages are not read */
-	const char *raw;	/* its bytes (mapped), while its pages are not read */
+	const char *raw;	/* its bytes (mapped, to the end: pages point in) */
 	size_t rawlen, rest;	/* their length; where the pages begin */
 };
 
