@@ -1975,39 +1975,59 @@ l_link_targets(lua_State *L)
 {
 	const char *type = luaL_checkstring(L, 1);
 	const struct site *s = &build_of(L)->site;
-	struct vec mine = VEC_INIT;
-	lua_Integer n = 0;
-	size_t i, j;
+	struct strmap newest = STRMAP_INIT;	/* target -> its slot in order */
+	struct vec order = VEC_INIT, mine = VEC_INIT;
+	time_t *ctimes = NULL;
+	size_t i, j, cap = 0;
 
 	check_not_scanning(L);
-	lua_newtable(L);
-	lua_newtable(L);
 	for (i = 0; i < s->pages.n; i++) {
 		const struct page *p = s->pages.v[i];
 
 		mine.n = 0;
-		for (j = 0; j < p->nlinks; j++)
-			if (p->links[j].type && strcmp(p->links[j].type, type) == 0)
-				vec_push(&mine, p->links[j].target);
-		if (mine.n > 1)
-			qsort(mine.v, mine.n, sizeof(*mine.v), by_string);
+		for (j = 0; j < p->nlinks; j++) {
+			size_t k;
+
+			if (!p->links[j].type || strcmp(p->links[j].type, type) != 0)
+				continue;
+			/* a page has a few: sorted as they come */
+			vec_push(&mine, NULL);
+			for (k = mine.n - 1; k > 0 && strcmp(mine.v[k - 1], p->links[j].target) > 0; k--)
+				mine.v[k] = mine.v[k - 1];
+			mine.v[k] = p->links[j].target;
+		}
 		for (j = 0; j < mine.n; j++) {
 			const char *t = mine.v[j];
+			void **slot;
+			size_t k;
 
 			if (j > 0 && strcmp(t, mine.v[j - 1]) == 0)
 				continue;
-			if (lua_getfield(L, -1, t) == LUA_TNIL) {
-				lua_pushstring(L, t);
-				lua_rawseti(L, -4, ++n);
+			slot = strmap_slot(&newest, t, strlen(t));
+			if (!*slot) {
+				ctimes = xgrow(ctimes, &cap, order.n + 1, sizeof(*ctimes));
+				ctimes[order.n] = p->ctime;
+				vec_push(&order, (void *)t);
+				*slot = (void *)(uintptr_t)order.n;	/* its index + 1 */
 			}
-			if (lua_isnil(L, -1) || lua_tointeger(L, -1) < (lua_Integer)p->ctime) {
-				lua_pushinteger(L, (lua_Integer)p->ctime);
-				lua_setfield(L, -3, t);
-			}
-			lua_pop(L, 1);
+			k = (uintptr_t)*slot - 1;
+			if (ctimes[k] < p->ctime)
+				ctimes[k] = p->ctime;
 		}
 	}
+	lua_createtable(L, (int)order.n, 0);
+	lua_createtable(L, 0, (int)order.n);
+	for (i = 0; i < order.n; i++) {
+		lua_pushstring(L, order.v[i]);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -4, (lua_Integer)i + 1);
+		lua_pushinteger(L, (lua_Integer)ctimes[i]);
+		lua_rawset(L, -3);
+	}
+	free(ctimes);
 	vec_release(&mine);
+	vec_release(&order);
+	strmap_release(&newest, NULL);
 	return 2;
 }
 
