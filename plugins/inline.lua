@@ -72,6 +72,7 @@ end
 -- A string as text in XML or an attribute: "<", ">", '"' and any "&" that
 -- does not begin an entity escaped, so text written already escaped stays.
 local function xml_text(s)
+	if weft.html_safe(s) then return s end
 	s = s:gsub("&([^&]*)", function(rest)
 		if rest:match("^#%d+;") or rest:match("^#[xX]%x+;") or rest:match("^%a%w*;") then
 			return "&" .. rest
@@ -84,6 +85,7 @@ end
 -- HTML::Entities::encode_numeric: what is not printable ASCII, and
 -- & < > " ', as &#xHEX; (as ikiwiki writes guids and categories).
 local function encode_numeric(s)
+	if weft.html_safe(s) then return s end
 	local ok, out = pcall(function()
 		local t = {}
 		for _, c in utf8.codes(s) do
@@ -334,15 +336,16 @@ local function genfeed(kind, f, page, dest, list, cache)
 	}, page, dest)
 end
 
--- The variables of one listed page, before the pagetemplate hooks.
-local function item_vars(p, dest, params, html5)
+-- The variables of one listed page, before the pagetemplate hooks; the
+-- dates only when the template t shows them (an archive shows no mtime).
+local function item_vars(t, p, dest, params, html5)
 	local vars = {
 		pageurl = weft.url(p, dest), inlinepage = p.name,
 		title = weft.pagetitle(weft.basename(p.name)),
-		ctime = displaytime(p.ctime, params.timeformat, true),
-		mtime = displaytime(p.mtime, params.timeformat, false),
 		html5 = html5,
 	}
+	if t:uses("ctime") then vars.ctime = displaytime(p.ctime, params.timeformat, true) end
+	if t:uses("mtime") then vars.mtime = displaytime(p.mtime, params.timeformat, false) end
 	if yesno(params.actions) and weft.config("discussion") then
 		local dp = weft.config("discussionpage") or "Discussion"
 		local disc = p.name .. "/" .. dp:lower()
@@ -375,7 +378,7 @@ local function items_html(o, list, page, dest, cache)
 	local html5 = weft.config("html5")
 	for i, p in ipairs(list) do
 		local content = needcontent and content_of(p, dest, cache) or nil
-		local vars = item_vars(p, dest, o.params, html5)
+		local vars = item_vars(t, p, dest, o.params, html5)
 		vars.content = content
 		vars.first = i == 1 or nil
 		vars.last = i == #list or nil

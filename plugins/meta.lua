@@ -84,6 +84,7 @@ end
 -- HTML::Entities::encode_entities: named entities where HTML 4 has one,
 -- else decimal below 256 and hexadecimal above.
 local function encode_entities(s)
+	if weft.html_safe(s) then return s end
 	return (s:gsub(UNSAFE, function(ch)
 		local c = codepoint(ch)
 		if c == 39 then return "&#39;" end
@@ -94,6 +95,7 @@ end
 
 -- HTML::Entities::encode_numeric: every unsafe character as &#xHEX;.
 local function encode_numeric(s)
+	if weft.html_safe(s) then return s end
 	return (s:gsub(UNSAFE, function(ch)
 		return ("&#x%X;"):format(codepoint(ch))
 	end))
@@ -125,6 +127,7 @@ local function decode_entity(hash, name, semi)
 end
 
 local function decode_entities(s)
+	if not s:find("&", 1, true) then return s end
 	return (s:gsub("&(#?)(%w+)(;?)", decode_entity))
 end
 
@@ -422,6 +425,8 @@ local function htmlize(page, text)
 	return weft.htmlize(weft.preprocess(text, { page = page }), page.type)
 end
 
+local TEXT_FIELDS, WIKI_FIELDS = { "description", "author" }, { "license", "copyright" }
+
 weft.hook("pagetemplate", function(page, dest, vars, template)
 	local meta = page:state("meta") or {}
 	local own = page == dest and late[page.name]
@@ -447,12 +452,12 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 	if meta.permalink and template:uses("permalink") then
 		vars.permalink = encode_entities(urlabs(meta.permalink, site_url()))
 	end
-	for _, field in ipairs({ "description", "author" }) do
+	for _, field in ipairs(TEXT_FIELDS) do
 		if meta[field] and template:uses(field) then
 			vars[field] = encode_numeric(meta[field])
 		end
 	end
-	for _, field in ipairs({ "license", "copyright" }) do
+	for _, field in ipairs(WIKI_FIELDS) do
 		if meta[field] and template:uses(field) and
 		   (page == dest or dest:meta(field) ~= meta[field]) then
 			vars[field] = htmlize(page, meta[field])

@@ -143,6 +143,7 @@ end
 
 -- HTML::Entities::encode_entities_numeric, for feed categories.
 local function encode_numeric(s)
+	if weft.html_safe(s) then return s end
 	return (s:gsub("[%z\1-\8\11\12\14-\31\"&'<>\127-\255][\128-\191]*", function(ch)
 		local ok, c = pcall(utf8.codepoint, ch)
 		return ("&#x%X;"):format(ok and c or ch:byte())

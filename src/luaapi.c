@@ -1916,6 +1916,26 @@ l_escape_html(lua_State *L)
 	return string_op(L, buf_put_html);
 }
 
+/* weft.html_safe(s): whether s has nothing HTML::Entities would encode
+ * (only tab, newline, return and printable ASCII but " & ' < >), so the
+ * plugins' encoders can hand it back as it is. */
+static int
+l_html_safe(lua_State *L)
+{
+	size_t n, i;
+	const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &n);
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c < 32 ? c != '\t' && c != '\n' && c != '\r' :
+		    c > 126 || c == '"' || c == '&' || c == '\'' || c == '<' || c == '>')
+			break;
+	}
+	lua_pushboolean(L, i == n);
+	return 1;
+}
+
 static int
 l_escape_url(lua_State *L)
 {
@@ -2055,6 +2075,7 @@ luaapi_open(lua_State *L)
 		{ "parse_date", l_parse_date }, { "build_time", l_build_time },
 		{ "pagetitle", l_pagetitle }, { "titlepage", l_titlepage },
 		{ "linkpage", l_linkpage }, { "escape_html", l_escape_html },
+		{ "html_safe", l_html_safe },
 		{ "escape_url", l_escape_url }, { "md5", l_md5 },
 		{ "basename", l_basename }, { "dirname", l_dirname },
 		{ "absolute_urls", l_absolute_urls },
