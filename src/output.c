@@ -60,12 +60,6 @@ output_open(struct output *o, const char *destdir, const char *statedir,
 		return 0;
 	/* A marker left behind means a build was killed while writing. */
 	o->sweep = access(o->marker, F_OK) == 0;
-	if (path_mkdirs_parent(o->marker) == 0) {
-		FILE *f = fopen(o->marker, "w");
-
-		if (f)
-			fclose(f);
-	}
 	if (path_mkdirs(destdir) < 0)
 		return diag_error(d, destdir, 0, "cannot create: %s", strerror(errno));
 	o->dirfd = open(destdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -199,6 +193,27 @@ write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/* Leaves the marker before the build's first temporary file, so a build
+ * that writes nothing (nothing changed) leaves none, and the next build
+ * has no reason to sweep the whole output tree. */
+static void
+mark_writing(struct output *o)
+{
+	if (atomic_load_explicit(&o->marked, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&o->lock);
+	if (!atomic_load_explicit(&o->marked, memory_order_relaxed)) {
+		if (path_mkdirs_parent(o->marker) == 0) {
+			FILE *f = fopen(o->marker, "w");
+
+			if (f)
+				fclose(f);
+		}
+		atomic_store_explicit(&o->marked, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
 /* Writes data to name in dirfd through a temporary file and rename. */
 static int
 replace(int dirfd, const char *name, const char *data, size_t len)
@@ -246,6 +261,8 @@ output_write(struct output *o, const char *path, const char *data, size_t len,
 		goto out;
 	}
 	same = same_bytes(dirfd, path_base(p), data, len);
+	if (!same)
+		mark_writing(o);
 	if (!same && replace(dirfd, path_base(p), data, len) < 0) {
 		diag_error(o->diag, owner, 0, "cannot write %s: %s", p, strerror(errno));
 		goto out;

@@ -5,6 +5,7 @@
 #define WEFT_OUTPUT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -16,6 +17,7 @@ struct output {
 	char *destdir;		/* absolute */
 	char *manifest;		/* statedir/outputs: what the last build wrote */
 	char *marker;		/* statedir/writing: there while a build writes */
+	atomic_bool marked;	/* this build has left it */
 	bool sweep;		/* the last build was killed: remove its temporaries */
 	int dirfd;		/* destdir, open */
 	bool dry_run;		/* weft check: claim paths, write nothing */

@@ -76,6 +76,19 @@ check_no_file public/posts/second/index.html "a deleted page's output is removed
 check_no_file public/posts/second "and its directory"
 check_file public/not-weft.txt "a file weft never wrote is left alone"
 
+# A build that writes nothing leaves no marker behind; a build killed
+# while writing leaves one, and its temporaries, which the next sweeps.
+run "$WEFT" build
+check_status 0 "a build with nothing to do succeeds"
+check_no_file .weft/writing "and leaves no marker of a build writing"
+: >.weft/writing
+printf 'half' >public/posts/.index.html.weft-12345
+printf 'More.\n' >>index.mdwn
+run "$WEFT" build
+check_status 0 "a build after a killed one succeeds"
+check_no_file public/posts/.index.html.weft-12345 "the killed build's temporary is swept"
+check_no_file .weft/writing "and the marker removed"
+
 # -d puts the output elsewhere, relative to the current directory.
 run "$WEFT" build -d "$T/elsewhere"
 check_status 0 "-d builds elsewhere"
