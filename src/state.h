@@ -97,7 +97,8 @@ struct state_page *state_page_new(struct state *st, const char *name);
 struct state_source *state_source_new(struct state *st, const char *path);
 void state_page_free(struct state_page *p);
 
-/* A 64-bit FNV-1a digest, chained: start with STATE_HASH_INIT. */
+/* A 64-bit digest for noticing changes (not for security), chained:
+ * start with STATE_HASH_INIT. */
 #define STATE_HASH_INIT UINT64_C(14695981039346656037)
 uint64_t state_hash(uint64_t h, const void *data, size_t len);
 uint64_t state_hash_str(uint64_t h, const char *s);
