@@ -379,6 +379,8 @@ local function add_heads(page, heads)
 	page:set("meta", "heads", all)
 end
 
+local LOOKS_UP = { stylesheet = true, script = true, redir = true }
+
 weft.directive("meta", function(args, page, dest, scan)
 	local key, value, params, order = parse_args(args)
 	if not key then return "" end
@@ -392,7 +394,11 @@ weft.directive("meta", function(args, page, dest, scan)
 	end
 	local shown, err = set_fields(page, key, value, params, scan, own)
 	local heads
-	if shown then heads, err = heads_of(page, key, shown, params, order, scan) end
+	-- Rendering, only the head tags that look up pages matter (for their
+	-- dependencies and errors): the scan kept the tags themselves.
+	if shown and (scan or LOOKS_UP[key]) then
+		heads, err = heads_of(page, key, shown, params, order, scan)
+	end
 	if scan then
 		if heads then add_heads(page, heads) end
 		return nil

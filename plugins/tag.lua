@@ -25,8 +25,12 @@ weft.option{ name = "tag_autocreate", type = "any",
 weft.option{ name = "tag_autocreate_commit", type = "bool", default = true,
              help = "commit autocreated tag pages (no effect: weft never commits)" }
 
+-- The configuration holds for a build, and each build has its own Lua
+-- states: what is worked out from it alone is worked out once.
+local base
 local function tagbase()
-	return weft.config("tagbase")
+	if base == nil then base = weft.config("tagbase") or false end
+	return base or nil
 end
 
 -- weft's reading of a boolean setup value (1/yes/true/on).
@@ -66,8 +70,14 @@ local function tag_of(link)
 end
 
 -- tag.pm tagname(): a tag link as people read it.
+local tagnames = {}
 local function tagname(link)
-	return weft.pagetitle(tag_of(link), true)
+	local name = tagnames[link]
+	if not name then
+		name = weft.pagetitle(tag_of(link), true)
+		tagnames[link] = name
+	end
+	return name
 end
 
 local IMAGE = { png = true, gif = true, jpg = true, jpeg = true, svg = true }
