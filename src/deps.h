@@ -27,6 +27,11 @@ struct dep {
 	unsigned type;
 	struct strmap hits;	/* page name -> (void *)(uintptr_t)deptype */
 	bool fresh;		/* hits recorded by this build */
+	/* The hits as the last build's state file holds them (their count
+	 * and entries, in the mapping), while they are not fresh: saved
+	 * again as they are. */
+	const void *saved_hits;
+	size_t saved_hits_len;
 	int fired;		/* this build: -1 undecided, 0 quiet, 1 fired */
 	uint32_t id;		/* for saving */
 };

@@ -289,11 +289,17 @@ put_all_deps(struct buf *b, const struct state *st, const struct state_page **pa
 	put_u64(b, used.n);
 	for (i = 0; i < used.n; i++) {
 		struct dep *d = used.v[i];
-		const char **k = sorted_keys(&d->hits, &h);
+		const char **k;
 
 		put_str(b, d->spec);
 		put_str(b, d->location);
 		put_u64(b, d->type);
+		if (!d->fresh && d->saved_hits) {
+			memcpy(room(b, d->saved_hits_len), d->saved_hits, d->saved_hits_len);
+			b->len += d->saved_hits_len;
+			continue;
+		}
+		k = sorted_keys(&d->hits, &h);
 		put_u64(b, h);
 		for (j = 0; j < h; j++) {
 			put_str(b, k[j]);
@@ -605,7 +611,9 @@ static struct dep **
 get_all_deps(struct rd *r, struct state *st, size_t *n)
 {
 	struct dep **ids;
+	const unsigned char *start;
 	size_t i, j, h;
+	bool fresh;
 
 	*n = get_count(r, 4);
 	ids = xcalloc(*n + 1, sizeof(*ids));
@@ -618,6 +626,10 @@ get_all_deps(struct rd *r, struct state *st, size_t *n)
 			break;
 		}
 		ids[i] = depstore_get(st->deps, spec, loc, type);
+		/* A dependency the file names twice (damaged) has no one
+		 * saved form of its hits. */
+		fresh = !ids[i]->saved_hits && ids[i]->hits.count == 0;
+		start = r->p;
 		h = get_count(r, 2);
 		for (j = 0; j < h && !r->bad; j++) {
 			const char *page = get_ref(r);
@@ -626,6 +638,8 @@ get_all_deps(struct rd *r, struct state *st, size_t *n)
 			if (page)
 				strmap_put(&ids[i]->hits, page, strlen(page), (void *)(uintptr_t)t);
 		}
+		ids[i]->saved_hits = fresh && !r->bad ? start : NULL;
+		ids[i]->saved_hits_len = (size_t)(r->p - start);
 	}
 	return ids;
 }
