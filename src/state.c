@@ -16,7 +16,7 @@
 #include "pool.h"
 #include "xalloc.h"
 
-#define MAGIC "weft-state 4\n"
+#define MAGIC "weft-state 5\n"
 
 /* Eight bytes a step, the last few with their count. Each step is a
  * bijection of h (a rotation that carries high bits down, an xor, a
@@ -412,12 +412,16 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	/* The pages. */
 	put_all_deps(&b, st, pp.pages, pp.n);
 	put_u64(&b, pp.n);
-	b.data[b.len] = '\0';
-	pp.nparts = pp.n < 1024 ? 1 : 4 * pool_cores();
+	pp.nparts = pp.n < 64 ? 1 : 4 * pool_cores();
 	pp.bufs = xcalloc(pp.nparts, sizeof(*pp.bufs));
 	for (i = 0; i < pp.nparts; i++)
 		buf_init(&pp.bufs[i]);
 	pool_run(pool_cores(), pp.nparts, put_part, &pp);
+	/* Where each part ends, so a reader can split them too. */
+	put_u64(&b, pp.nparts);
+	for (i = 0; i < pp.nparts; i++)
+		put_u64(&b, pp.bufs[i].len);
+	b.data[b.len] = '\0';
 
 	buf_printf(&tmp, "%s.new", path);
 	if (path_mkdirs_parent(path) < 0 || !(f = fopen(tmp.data, "wb")))
@@ -565,22 +569,20 @@ get_deps(struct rd *r, struct dep **ids, size_t nids)
 }
 
 /* A page's record: its strings are left in the mapping. */
-static void
-get_page(struct rd *r, struct state *st, struct dep **ids, size_t nids)
+static struct state_page *
+get_page(struct rd *r, struct dep **ids, size_t nids)
 {
 	const char *name = get_ref(r);
-	struct state_page *p, *old;
+	struct state_page *p;
 	size_t i;
 
 	if (!name) {
 		r->bad = true;
-		return;
+		return NULL;
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->mapped = true;
 	p->name = (char *)name;
-	old = strmap_put(&st->pages, name, strlen(name), p);
-	state_page_free(old);
 	p->src = (char *)get_ref(r);
 	p->kind = (int)get_u64(r);
 	p->type = (char *)get_ref(r);
@@ -605,6 +607,7 @@ get_page(struct rd *r, struct state *st, struct dep **ids, size_t nids)
 	p->failed = get_u64(r) != 0;
 	p->scan = get_deps(r, ids, nids);
 	p->render = get_deps(r, ids, nids);
+	return p;
 }
 
 static struct dep **
@@ -689,19 +692,83 @@ parse_head(struct rd *r, struct state *st)
 	st->failed = (unsigned)get_u64(r);
 }
 
+/* The page records come in parts, read on every core, each into its own
+ * list; the lists go into the map in file order (a name written twice:
+ * the last record wins). */
+struct part {
+	struct rd r;
+	struct vec pages;
+};
+
+struct parts_in {
+	struct part *v;
+	struct dep **ids;
+	size_t nids;
+};
+
+static void
+get_part(size_t k, unsigned worker, void *arg)
+{
+	struct parts_in *in = arg;
+	struct part *pt = &in->v[k];
+
+	(void)worker;
+	while (!pt->r.bad && pt->r.p < pt->r.end) {
+		struct state_page *p = get_page(&pt->r, in->ids, in->nids);
+
+		if (p)
+			vec_push(&pt->pages, p);
+	}
+}
+
 static void
 parse_pages(struct rd *r, struct state *st)
 {
-	struct dep **ids;
-	size_t i, n, nids;
+	struct parts_in in;
+	size_t i, j, n, nparts, total = 0;
+	uint64_t *lens;
+	const unsigned char *at;
 
-	ids = get_all_deps(r, st, &nids);
+	in.ids = get_all_deps(r, st, &in.nids);
 	n = get_count(r, 16);
-	for (i = 0; i < n && !r->bad; i++)
-		get_page(r, st, ids, nids);
-	free(ids);
-	if (r->p != r->end)
+	nparts = get_count(r, 1);
+	in.v = xcalloc(nparts + 1, sizeof(*in.v));
+	lens = xcalloc(nparts + 1, sizeof(*lens));
+	for (i = 0; i < nparts && !r->bad; i++)
+		lens[i] = get_u64(r);
+	/* The parts fill the rest of the file exactly. */
+	at = r->p;
+	for (i = 0; i < nparts && !r->bad; i++) {
+		if (lens[i] > (uint64_t)(r->end - at)) {
+			r->bad = true;
+			break;
+		}
+		in.v[i].r.p = at;
+		in.v[i].r.end = at + lens[i];
+		at += lens[i];
+	}
+	free(lens);
+	if (!r->bad && at != r->end)
 		r->bad = true;
+	if (!r->bad)
+		pool_run(pool_cores(), nparts, get_part, &in);
+	for (i = 0; i < nparts; i++) {
+		struct part *pt = &in.v[i];
+
+		r->bad = r->bad || pt->r.bad;
+		total += pt->pages.n;
+		for (j = 0; j < pt->pages.n; j++) {
+			struct state_page *p = pt->pages.v[j];
+
+			state_page_free(strmap_put(&st->pages, p->name, strlen(p->name), p));
+		}
+		vec_release(&pt->pages);
+	}
+	if (total != n)
+		r->bad = true;
+	r->p = r->end;
+	free(in.v);
+	free(in.ids);
 }
 
 /* Makes st an empty state again, with a note saying why. */
