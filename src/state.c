@@ -412,7 +412,7 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	/* The pages. */
 	put_all_deps(&b, st, pp.pages, pp.n);
 	put_u64(&b, pp.n);
-	pp.nparts = pp.n < 64 ? 1 : 4 * pool_cores();
+	pp.nparts = pp.n < 32 ? 1 : 4 * pool_cores();
 	pp.bufs = xcalloc(pp.nparts, sizeof(*pp.bufs));
 	for (i = 0; i < pp.nparts; i++)
 		buf_init(&pp.bufs[i]);
