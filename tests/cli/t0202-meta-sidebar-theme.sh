@@ -30,4 +30,29 @@ check_grep '(c) Ann' "$out" "the copyright is shown"
 check_grep 'rel="tag">food</a>' "$out" "the tag is listed"
 check_grep 'The <em>sidebar</em>.' "$out" "the sidebar is shown"
 check_file public/tags/food/index.html "the tag page is made"
+
+# weft.html_safe, the encoders' way out: plain text only (tab, newline,
+# return, printable ASCII but " & ' < >).
+mkdir -p plugins
+cat >plugins/probe.lua <<'X'
+weft.directive("safe", function(args)
+	local s = args[1].value:gsub("\\t", "\t"):gsub("\\n", "\n")
+	return weft.html_safe(s) and "[SAFE]" or "[UNSAFE]"
+end)
+X
+sed -i 's/add_plugins: \[tag, sidebar\]/add_plugins: [tag, sidebar, probe]/' weft.yaml
+cat >probe.mdwn <<'X'
+1 [[!safe "Plain, with (punctuation)! #1 ~ $5 = ok?"]]
+2 [[!safe "tab\there and a\nnewline"]]
+3 [[!safe "fish & chips"]]
+4 [[!safe "it's"]]
+5 [[!safe "a <b>"]]
+6 [[!safe "café"]]
+7 [[!safe "a b"]]
+X
+run "$WEFT" build
+check_status 0 "a site plugin calls weft.html_safe"
+for want in "1 \[SAFE\]" "2 \[SAFE\]" "3 \[UNSAFE\]" "4 \[UNSAFE\]" "5 \[UNSAFE\]" "6 \[UNSAFE\]" "7 \[UNSAFE\]"; do
+	check_grep "$want" public/probe/index.html "html_safe: $want"
+done
 done_testing
