@@ -614,9 +614,10 @@ plan_changes(struct build *b)
 /* ---- the next build's state -------------------------------------------- */
 
 /* The page's record borrows its strings from the page (the state is saved
- * and dropped while the site stands): only the links array and the state's
- * JSON are its own, freed by unsave_page. Records go in site order, which
- * is name order, so the save sorts nothing. */
+ * and dropped while the site stands), its saved state text included: only
+ * the links array and state JSON printed here are its own, freed by
+ * unsave_page. Records go in site order, which is name order, so the save
+ * sorts nothing. */
 static void
 save_page(struct state *st, struct page *p)
 {
@@ -642,9 +643,9 @@ save_page(struct state *st, struct page *p)
 		s->links[i].to = p->links[i].to ? p->links[i].to->name : NULL;
 	}
 	if (p->saved_state)
-		s->state = xstrdup(p->saved_state);
-	else
-		s->state = p->state ? cJSON_PrintUnformatted(p->state) : NULL;
+		s->state = (char *)p->saved_state;
+	else if (p->state)
+		s->state = cJSON_PrintUnformatted(p->state);
 	s->backlinks_hash = plan_backlinks_hash(p);
 	s->failed = p->failed;
 	s->scan = p->scan_deps;
@@ -653,10 +654,11 @@ save_page(struct state *st, struct page *p)
 }
 
 static void
-unsave_page(struct state_page *s)
+unsave_page(struct state_page *s, const struct page *p)
 {
 	free(s->links);
-	free(s->state);
+	if (s->state != p->saved_state)
+		free(s->state);
 	free(s);
 }
 
@@ -666,7 +668,6 @@ save_source(struct state *st, const struct page *p)
 	struct state_source *s = state_source_new(st, p->src);
 
 	vec_push(&st->source_order, p->src);
-
 	s->size = p->size;
 	s->mtime_ns = p->mtime_ns;
 	s->ctime_ns = p->ctime_ns;
@@ -734,8 +735,8 @@ plan_save(struct build *b)
 	for (i = 0; i < b->theme_outputs.n; i++)
 		vec_push(&st.outputs, xstrdup(b->theme_outputs.v[i]));
 	rc = state_save(&st, b->statefile, b->diag);
-	for (i = 0; i < st.order.n; i++)
-		unsave_page(st.order.v[i]);
+	for (i = 0; i < st.order.n; i++)	/* one record per page, in order */
+		unsave_page(st.order.v[i], b->site.pages.v[i]);
 	state_release(&st);
 	return rc;
 }

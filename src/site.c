@@ -317,7 +317,6 @@ site_link(struct site *s, bool same_pages)
 		((struct page *)s->pages.v[i])->backlinks.n = 0;
 	for (i = 0; i < s->pages.n; i++) {
 		struct page *p = s->pages.v[i];
-
 		bool kept = same_pages && p->links_kept;
 
 		for (j = 0; j < p->nlinks; j++) {

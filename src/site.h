@@ -159,7 +159,8 @@ void site_sort(struct site *s);
  * that plugin's values (ikiwiki's %pagestate). The meta plugin keeps
  * "meta": {"title", "titlesort", "author", "authorsort", "authorurl",
  * "description", "guid", "license", "copyright", "permalink", "updated"
- * (a number), ...}, as ikiwiki's meta plugin does. */
+ * (a number), ...}, as ikiwiki's meta plugin does. Read it through
+ * these, which parse a restored page's saved text on first use. */
 /* p's state object, or NULL when it has none (thread-safe). */
 const struct cJSON *page_state_root(const struct page *p);
 /* The string at state[plugin][key], or NULL when missing or not a string. */

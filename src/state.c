@@ -107,18 +107,6 @@ state_release(struct state *st)
 	vec_release(&st->outputs);
 }
 
-struct state_page *
-state_page_new(struct state *st, const char *name)
-{
-	struct state_page *p = xcalloc(1, sizeof(*p));
-	struct state_page *old;
-
-	p->name = xstrdup(name);
-	old = strmap_put(&st->pages, name, strlen(name), p);
-	state_page_free(old);
-	return p;
-}
-
 struct state_source *
 state_source_new(struct state *st, const char *path)
 {

@@ -92,8 +92,7 @@ int state_load_pages(struct state *st, struct diag *d);
 /* Writes st to path through a temporary file and rename(2). */
 int state_save(const struct state *st, const char *path, struct diag *d);
 
-/* Fresh records owned by st. */
-struct state_page *state_page_new(struct state *st, const char *name);
+/* A fresh source record owned by st. */
 struct state_source *state_source_new(struct state *st, const char *path);
 void state_page_free(struct state_page *p);
 
