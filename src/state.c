@@ -21,7 +21,10 @@
 /* Eight bytes a step, the last few with their count. Each step is a
  * bijection of h (a rotation that carries high bits down, an xor, a
  * multiplication by an odd constant), so texts that differ in one word
- * always hash apart. */
+ * always hash apart. Not strmap_hash: that one mixes more per step, as a
+ * table takes slots from the low bits (with this step instead, a no-change
+ * build of 10,000 posts probed 126 M -> 164 M instructions); this one
+ * only tells contents apart, 64 bits wide, and chains. */
 uint64_t
 state_hash(uint64_t h, const void *data, size_t len)
 {
