@@ -72,28 +72,9 @@ buf_detach(struct buf *b, size_t *len)
 }
 
 void
-buf_put(struct buf *b, const void *p, size_t n)
-{
-	if (!n)
-		return;
-	buf_grow(b, n);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void
 buf_puts(struct buf *b, const char *s)
 {
 	buf_put(b, s, strlen(s));
-}
-
-void
-buf_putc(struct buf *b, int c)
-{
-	buf_grow(b, 1);
-	b->data[b->len++] = (char)c;
-	b->data[b->len] = '\0';
 }
 
 void

@@ -90,6 +90,9 @@ struct pstate {
 	/* While rendering, when pages no longer change: what weft.pages found,
 	 * by its arguments (struct vec * of pages). */
 	struct strmap lists;
+	/* The metatables of weft's userdata kinds (enum ud_kind in
+	 * luaapi.c), compared by address to check an argument's kind. */
+	const void *mt[4];
 };
 
 /* What the calls of one directive or hook took, in one state. */
