@@ -181,7 +181,7 @@ span_cmp(const void *a, const void *b)
 }
 
 void
-md_code_spans(struct spans *out, const char *text, size_t len)
+md_code_parse(struct spans *out, const char *text, size_t len)
 {
 	struct spans found = { 0 };
 	struct lines l;
@@ -233,4 +233,126 @@ md_code_spans(struct spans *out, const char *text, size_t len)
 	for (i = 0; i < found.n; i++)
 		push(out, found.v[i].start, found.v[i].end);
 	spans_release(&found);
+}
+
+/* The length of the run of c at s, at most n. */
+static size_t
+run_of(const char *s, size_t n, char c)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] == c)
+		i++;
+	return i;
+}
+
+static bool
+blank_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
+/* A fence opening at the first column: three or more backticks (with no
+ * backtick after them) or tildes, and an ASCII info string (cmark reads
+ * one with a byte of bad UTF-8 as no fence: weft does not check UTF-8
+ * here). Its character and length, or 0. */
+static size_t
+fence_open(const char *s, size_t n, char *c)
+{
+	size_t i, k;
+
+	if (!n || (s[0] != '`' && s[0] != '~'))
+		return 0;
+	k = run_of(s, n, s[0]);
+	if (k < 3 || (s[0] == '`' && memchr(s + k, '`', n - k)))
+		return 0;
+	for (i = k; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	*c = s[0];
+	return k;
+}
+
+/* Whether the line closes a fence of k c's: up to three spaces, at least
+ * k c's, then only blanks. */
+static bool
+fence_close(const char *s, size_t n, char c, size_t k)
+{
+	size_t ind = run_of(s, n, ' '), m;
+
+	if (ind > 3)
+		return false;
+	m = run_of(s + ind, n - ind, c);
+	return m >= k && blank_line(s + ind + m, n - ind - m);
+}
+
+bool
+md_code_free(const char *text, size_t len)
+{
+	const char *end = text + len, *line = text, *last = NULL, *at = text, *hit;
+	bool para_tick = false, para_link = false;
+	size_t fence_len = 0;
+	char fence = 0;
+
+	while ((hit = memmem(at, (size_t)(end - at), "[[", 2))) {
+		last = hit;
+		at = hit + 1;
+	}
+	if (!last)
+		return true;
+	if (memchr(text, '\r', len))
+		return false;
+	while (line <= last) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = (size_t)((nl ? nl : end) - line), ind = run_of(line, n, ' ');
+		bool link = memmem(line, n, "[[", 2) != NULL;
+
+		if (fence) {
+			if (fence_close(line, n, fence, fence_len))
+				fence = 0;
+			else if (link)
+				return false;
+		} else if (blank_line(line, n) ||
+			   (fence_len = fence_open(line, n, &fence))) {
+			/* A paragraph ends here: its code spans are within it. */
+			if ((para_tick && para_link) || (fence && link))
+				return false;
+			para_tick = para_link = false;
+		} else if (memmem(line, n, "```", 3) || memmem(line, n, "~~~", 3) ||
+			   (ind <= 3 && ind < n && line[ind] == '<')) {
+			return false;
+		} else {
+			if (link && (memchr(line, '\t', n) || memmem(line, n, "    ", 4)))
+				return false;
+			para_tick = para_tick || memchr(line, '`', n);
+			para_link = para_link || link;
+		}
+		line = nl ? nl + 1 : end;
+		if (!nl)
+			break;
+	}
+	/* The paragraph of the last "[[" may go on past it. */
+	while (para_link && line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = (size_t)((nl ? nl : end) - line);
+
+		if (blank_line(line, n) || fence_open(line, n, &fence))
+			break;
+		if (memchr(line, '`', n))
+			return false;
+		line = nl ? nl + 1 : end;
+	}
+	return !(para_tick && para_link);
+}
+
+void
+md_code_spans(struct spans *out, const char *text, size_t len)
+{
+	if (!md_code_free(text, len))
+		md_code_parse(out, text, len);
 }

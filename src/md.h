@@ -35,8 +35,22 @@ void md_render(struct buf *out, const char *text, size_t len, unsigned flags);
 
 /* Appends to out, sorted and disjoint, the byte ranges of text that are
  * code: fenced and indented code blocks (whole lines) and code spans
- * (backticks included). Wiki links and directives are not looked for
- * there. Cheap when the text has no backtick, tilde or indented line. */
+ * (backticks included), from a parse of its own. Cheap when the text has
+ * no backtick, tilde or indented line. */
+void md_code_parse(struct spans *out, const char *text, size_t len);
+
+/* Whether no "[[" of text can lie in code, from a look at its lines
+ * instead of a parse. Conservative: true only when each "[[" sits on a
+ * line with no tab or run of four spaces, outside any fenced block, in a
+ * paragraph (lines between blank ones) with no backtick, and no line
+ * before it leaves a doubt about where fenced blocks start and end (an
+ * indented fence, a fence in a list or quote, a line starting an HTML
+ * block, a carriage return). */
+bool md_code_free(const char *text, size_t len);
+
+/* The code ranges weft needs: wiki links and directives are not looked
+ * for in code. md_code_parse's ranges, or none when md_code_free says
+ * that no "[[" is in code (then no range would matter). */
 void md_code_spans(struct spans *out, const char *text, size_t len);
 
 #endif

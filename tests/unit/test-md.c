@@ -1,5 +1,6 @@
 /* test-md.c — Markdown rendering and code detection. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "md.h"
@@ -12,7 +13,7 @@ code(const char *text, const char *want, const char *what)
 	struct buf b = BUF_INIT;
 	size_t i;
 
-	md_code_spans(&s, text, strlen(text));
+	md_code_parse(&s, text, strlen(text));
 	for (i = 0; i < s.n; i++) {
 		buf_putc(&b, '[');
 		buf_put(&b, text + s.v[i].start, s.v[i].end - s.v[i].start);
@@ -20,6 +21,19 @@ code(const char *text, const char *want, const char *what)
 	}
 	tap_is(b.data, want, "%s", what);
 	buf_release(&b);
+	spans_release(&s);
+}
+
+/* md_code_free's answer, and md_code_spans': nothing when it is free. */
+static void
+free_of_code(const char *text, bool want, const char *what)
+{
+	struct spans s = { 0 };
+	bool got = md_code_free(text, strlen(text));
+
+	md_code_spans(&s, text, strlen(text));
+	tap_ok(got == want && (!got || s.n == 0), "%s: %s", what,
+	       want ? "no parse" : "parsed");
 	spans_release(&s);
 }
 
@@ -54,7 +68,7 @@ render_many(void *arg)
 		    !strstr(b.data, "<del>that</del>"))
 			__atomic_add_fetch(&race_failures, 1, __ATOMIC_RELAXED);
 		/* A parse without extensions, interleaved, as weft's code search. */
-		md_code_spans(&s, "`x`\n", 4);
+		md_code_parse(&s, "`x`\n", 4);
 		spans_release(&s);
 	}
 	buf_release(&b);
@@ -74,6 +88,20 @@ main(void)
 	code("- item `c` ok\n", "[ `c` ]", "a span in a list item");
 	code("> quote `q`\n", "[ `q`]", "a span in a block quote");
 	code("an `unclosed span\n", "", "an unclosed backtick is no code");
+
+	free_of_code("no link at all `x`\n", true, "no \"[[\"");
+	free_of_code("See [[a]].\n\n```sh\nx\n```\n\nThen `b` and\n\n[[c]]\n", true,
+		     "links outside fences and apart from backticks");
+	free_of_code("a `b\n[[c]]` d\n", false, "a backtick in the link's paragraph");
+	free_of_code("```\n[[z]]\n```\n", false, "a link in a fence");
+	free_of_code("````\n```\n[[z]]\n````\n", false, "a shorter fence inside a longer one");
+	free_of_code("x\n\n    [[y]]\n", false, "a link on an indented line");
+	free_of_code("- a\n\n  ```\n  x\n```\n[[y]]\n```\n", false,
+		     "a fence in a list item (where it ends is the list's business)");
+	free_of_code("<div>\n```\n\n```\n[[y]]\n", false, "an HTML block before the link");
+	free_of_code("```\xe9\nx\n```\n[[y]]\n", false,
+		     "an info string cmark may not take for one");
+	free_of_code("a\r\n[[b]]\n", false, "carriage returns");
 
 	render("# T\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", MD_UNSAFE,
 	       "<h1>T</h1>\n<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n"
