@@ -291,15 +291,113 @@ fence_close(const char *s, size_t n, char c, size_t k)
 	return m >= k && blank_line(s + ind + m, n - ind - m);
 }
 
+/* A fenced block as md_code_free finds it: from its opening line to the
+ * end of its closing line (or of the text). */
+struct fence {
+	const char *from, *to;
+};
+
+static const char *
+line_start(const char *text, const char *at)
+{
+	const char *nl = at > text ? memrchr(text, '\n', (size_t)(at - text)) : NULL;
+
+	return nl ? nl + 1 : text;
+}
+
+static const char *
+line_end(const char *at, const char *end)
+{
+	const char *nl = memchr(at, '\n', (size_t)(end - at));
+
+	return nl ? nl : end;
+}
+
+/* A line that may open or close a fence: up to three spaces, then three
+ * backticks or tildes. */
+static bool
+fence_like(const char *s, size_t n)
+{
+	size_t ind = run_of(s, n, ' ');
+
+	return ind <= 3 && ind < n && (s[ind] == '`' || s[ind] == '~') &&
+	       run_of(s + ind, n - ind, s[ind]) >= 3;
+}
+
+/*
+ * The fenced blocks of text before limit, found from its backticks and
+ * tildes (memchr: most lines have neither). Returns the start of the first
+ * line that leaves a doubt (a fence that is not at the first column, in a
+ * container or malformed), or end when none does.
+ */
+static const char *
+find_fences(const char *text, const char *end, const char *limit,
+	    struct fence *v, size_t *n, size_t max)
+{
+	const char *at = text;
+	const char *tick = memchr(text, '`', (size_t)(limit - text));
+	const char *tilde = memchr(text, '~', (size_t)(limit - text));
+	struct fence *open = NULL;
+	size_t k = 0;
+	char c = 0;
+
+	*n = 0;
+	while (at < limit) {
+		const char *hit, *ls, *le;
+
+		if (tick && tick < at)
+			tick = memchr(at, '`', (size_t)(limit - at));
+		if (tilde && tilde < at)
+			tilde = memchr(at, '~', (size_t)(limit - at));
+		hit = !tick ? tilde : !tilde || tick < tilde ? tick : tilde;
+		if (!hit)
+			break;
+		ls = line_start(text, hit);
+		le = line_end(hit, end);
+		if (open) {
+			if (fence_close(ls, (size_t)(le - ls), c, k)) {
+				open->to = le;
+				open = NULL;
+			}
+		} else if ((k = fence_open(ls, (size_t)(le - ls), &c))) {
+			if (*n == max)
+				return ls;
+			open = &v[(*n)++];
+			open->from = ls;
+			open->to = end;
+		} else if (memmem(ls, (size_t)(le - ls), "```", 3) ||
+			   memmem(ls, (size_t)(le - ls), "~~~", 3)) {
+			return ls;
+		}
+		at = le;
+	}
+	return end;
+}
+
+enum { MAX_FENCES = 64 };
+
+/* The next "[[" in [at, end), by memchr: glibc's memmem goes a byte at a
+ * time for a needle this short. */
+static const char *
+next_link(const char *at, const char *end)
+{
+	while (at < end && (at = memchr(at, '[', (size_t)(end - at)))) {
+		if (at + 1 < end && at[1] == '[')
+			return at;
+		at++;
+	}
+	return NULL;
+}
+
 bool
 md_code_free(const char *text, size_t len)
 {
-	const char *end = text + len, *line = text, *last = NULL, *at = text, *hit;
-	bool para_tick = false, para_link = false;
-	size_t fence_len = 0;
-	char fence = 0;
+	const char *end = text + len, *last = NULL, *at = text, *hit, *doubt;
+	const char *ls = NULL, *le = NULL, *seen = text;
+	struct fence fences[MAX_FENCES];
+	size_t nfences, f = 0;
 
-	while ((hit = memmem(at, (size_t)(end - at), "[[", 2))) {
+	while ((hit = next_link(at, end))) {
 		last = hit;
 		at = hit + 1;
 	}
@@ -307,47 +405,62 @@ md_code_free(const char *text, size_t len)
 		return true;
 	if (memchr(text, '\r', len))
 		return false;
-	while (line <= last) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t n = (size_t)((nl ? nl : end) - line), ind = run_of(line, n, ' ');
-		bool link = memmem(line, n, "[[", 2) != NULL;
+	doubt = find_fences(text, end, last + 2, fences, &nfences, MAX_FENCES);
+	if (doubt > last)
+		doubt = last + 1;
+	/* A line starting an HTML block (outside the fences) may hide one. */
+	for (at = text; at < doubt && (hit = memchr(at, '<', (size_t)(doubt - at)));) {
+		const char *s = line_start(text, hit);
 
-		if (fence) {
-			if (fence_close(line, n, fence, fence_len))
-				fence = 0;
-			else if (link)
-				return false;
-		} else if (blank_line(line, n) ||
-			   (fence_len = fence_open(line, n, &fence))) {
-			/* A paragraph ends here: its code spans are within it. */
-			if ((para_tick && para_link) || (fence && link))
-				return false;
-			para_tick = para_link = false;
-		} else if (memmem(line, n, "```", 3) || memmem(line, n, "~~~", 3) ||
-			   (ind <= 3 && ind < n && line[ind] == '<')) {
-			return false;
-		} else {
-			if (link && (memchr(line, '\t', n) || memmem(line, n, "    ", 4)))
-				return false;
-			para_tick = para_tick || memchr(line, '`', n);
-			para_link = para_link || link;
+		while (f < nfences && fences[f].to <= hit)
+			f++;
+		if (run_of(s, (size_t)(hit - s), ' ') == (size_t)(hit - s) && hit - s <= 3 &&
+		    !(f < nfences && fences[f].from <= hit)) {
+			doubt = s;
+			break;
 		}
-		line = nl ? nl + 1 : end;
-		if (!nl)
-			break;
+		if ((at = line_end(hit, end)) < doubt)
+			at++;	/* the line's other '<' do not start it */
 	}
-	/* The paragraph of the last "[[" may go on past it. */
-	while (para_link && line < end) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t n = (size_t)((nl ? nl : end) - line);
+	/* Each "[[", its line and its paragraph before it; every byte is
+	 * looked at once (seen: where the last look ended). */
+	f = 0;
+	for (at = text; (hit = next_link(at, end)); at = hit + 1) {
+		const char *p, *from;
 
-		if (blank_line(line, n) || fence_open(line, n, &fence))
-			break;
-		if (memchr(line, '`', n))
+		if (hit >= doubt)
 			return false;
-		line = nl ? nl + 1 : end;
+		while (f < nfences && fences[f].to <= hit)
+			f++;
+		if (f < nfences && fences[f].from <= hit)
+			return false;	/* in a fenced block */
+		if (!le || hit > le) {
+			ls = line_start(le ? le + 1 : text, hit);
+			le = line_end(hit, end);
+			if (memchr(ls, '\t', (size_t)(le - ls)) ||
+			    memmem(ls, (size_t)(le - ls), "    ", 4))
+				return false;	/* maybe an indented code line */
+		}
+		/* A code span holding it opens before it, in its paragraph:
+		 * back to a blank line or a fence (no other line has one), or
+		 * to where the last "[["'s paragraph was found free. */
+		from = ls > seen ? ls : seen;
+		if (memchr(from, '`', (size_t)(hit - from)))
+			return false;
+		for (p = ls; p > seen;) {
+			const char *prev = line_start(text, p - 1);
+			size_t n = (size_t)(p - 1 - prev);
+
+			from = prev > seen ? prev : seen;
+			if (prev >= seen && (blank_line(prev, n) || fence_like(prev, n)))
+				break;
+			if (memchr(from, '`', (size_t)(p - 1 - from)))
+				return false;
+			p = prev;
+		}
+		seen = hit;
 	}
-	return !(para_tick && para_link);
+	return true;
 }
 
 void
