@@ -19,6 +19,7 @@ struct ctx;
 /* A plugin file, as loaded into every state. */
 struct plugin {
 	bool failed;		/* did not load in the first state: left out */
+	bool builtin;		/* weft's own: the binary's copy, or the same bytes */
 	char *name;		/* "meta" */
 	char *chunk;		/* how messages name it: "plugins/meta.lua" */
 	char *text;
@@ -65,6 +66,7 @@ struct plugins {
 	unsigned nstates;
 	size_t memory_limit;	/* bytes a call may allocate */
 	uint64_t instruction_limit;	/* VM instructions a call may run */
+	bool counted;		/* some plugin is the site's own: count instructions */
 	bool trusted;		/* plugins_trusted: the full standard library */
 	bool loading;		/* state 0 is loading: registrations are recorded */
 	bool autofiles;		/* in the autofiles stage: weft.add_page allowed */

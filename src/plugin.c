@@ -365,7 +365,8 @@ state_new(struct plugins *pl, unsigned worker)
 		fprintf(stderr, "weft: cannot create a Lua state\n");
 		abort();
 	}
-	lua_sethook(ps->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+	if (pl->counted)
+		lua_sethook(ps->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	open_sandbox(ps->L, pl->trusted);
 	lua_newtable(ps->L);
 	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_DIRECTIVES);
@@ -455,6 +456,12 @@ find_plugin(struct plugins *pl, const char *name, struct plugin *out)
 		}
 	}
 	if (found) {
+		struct buf own = BUF_INIT;
+
+		buf_printf(&own, "plugins/%s.lua", name);
+		f = embed_find(own.data);
+		buf_release(&own);
+		out->builtin = f && f->len == text.len && memcmp(f->data, text.data, text.len) == 0;
 		out->name = xstrdup(name);
 		out->chunk = buf_detach(&path, NULL);
 		out->text = buf_detach(&text, &out->len);
@@ -577,6 +584,11 @@ plugins_load(struct plugins **out, struct build *b)
 	if (!pl->instruction_limit)
 		pl->instruction_limit = 100000000u;
 	choose(pl);
+	/* The count hook makes Lua call it before every instruction (a
+	 * twelfth of a full build's instructions): weft's own plugins run
+	 * without it, so a site that has none of its own does too. */
+	for (size_t i = 0; i < pl->n; i++)
+		pl->counted = pl->counted || !pl->list[i].builtin;
 	if (b->opts.check && pl->fallbacks.len)
 		diag_note(b->diag, b->cfg.file, 0,
 			  "the site does not carry these plugins and takes them from weft: %s "

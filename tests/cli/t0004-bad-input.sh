@@ -79,4 +79,28 @@ check_grep 'templates/inlinepage.tmpl:1: <TMPL_IF> is never closed' "$T/err" "na
 check_file public/index.html "the page using it is still written"
 check_file public/posts/one/index.html "and the others"
 
+# A plugin of the site's own that loops forever fails its page at the
+# instruction limit, and the build goes on. So does a copy of a bundled
+# plugin the site changed (an unchanged copy is weft's own code, whose
+# instructions weft does not count).
+for kind in own changed; do
+	rm -rf "$T/l" && site "$T/l" && cd "$T/l" || exit 1
+	mkdir -p plugins
+	if [ $kind = own ]; then
+		printf 'weft.directive("spin", function() while true do end end)\n' >plugins/spin.lua
+		printf 'add_plugins: [spin]\n' >>weft.yaml
+	else
+		{ printf 'weft.directive("spin", function() while true do end end)\n'
+		  cat "$SRCROOT/plugins/shortcut.lua"; } >plugins/shortcut.lua
+		printf 'add_plugins: [shortcut]\n' >>weft.yaml
+	fi
+	printf 'plugin_instruction_limit: 5\n' >>weft.yaml
+	printf 'Before\n\n[[!spin]]\n\nAfter\n' >index.mdwn
+	printf 'Another page.\n' >other.mdwn
+	run timeout 60 "$WEFT" build
+	check_status 1 "an endless loop in a plugin ($kind) fails the build, and ends"
+	check_grep 'index.mdwn:3.*instruction limit exceeded' "$T/err" "naming the page and the limit ($kind)"
+	check_file public/other/index.html "the other pages are built ($kind)"
+done
+
 done_testing
