@@ -297,6 +297,9 @@ struct fence {
 	const char *from, *to;
 };
 
+/* The start of at's line, looking back no further than from (a line start
+ * or what is known about before it: memrchr's range is the whole of it
+ * under the sanitizers, which would make the look quadratic). */
 static const char *
 line_start(const char *text, const char *at)
 {
@@ -352,7 +355,7 @@ find_fences(const char *text, const char *end, const char *limit,
 		hit = !tick ? tilde : !tilde || tick < tilde ? tick : tilde;
 		if (!hit)
 			break;
-		ls = line_start(text, hit);
+		ls = line_start(at, hit);
 		le = line_end(hit, end);
 		if (open) {
 			if (fence_close(ls, (size_t)(le - ls), c, k)) {
@@ -410,7 +413,7 @@ md_code_free(const char *text, size_t len)
 		doubt = last + 1;
 	/* A line starting an HTML block (outside the fences) may hide one. */
 	for (at = text; at < doubt && (hit = memchr(at, '<', (size_t)(doubt - at)));) {
-		const char *s = line_start(text, hit);
+		const char *s = line_start(at, hit);
 
 		while (f < nfences && fences[f].to <= hit)
 			f++;
@@ -448,13 +451,14 @@ md_code_free(const char *text, size_t len)
 		if (memchr(from, '`', (size_t)(hit - from)))
 			return false;
 		for (p = ls; p > seen;) {
-			const char *prev = line_start(text, p - 1);
+			const char *prev = line_start(seen, p - 1);
 			size_t n = (size_t)(p - 1 - prev);
 
-			from = prev > seen ? prev : seen;
-			if (prev >= seen && (blank_line(prev, n) || fence_like(prev, n)))
+			/* A line from seen on, or the first line: whole. */
+			if ((prev > seen || prev == text) &&
+			    (blank_line(prev, n) || fence_like(prev, n)))
 				break;
-			if (memchr(from, '`', (size_t)(p - 1 - from)))
+			if (memchr(prev, '`', n))
 				return false;
 			p = prev;
 		}
