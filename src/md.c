@@ -172,6 +172,38 @@ may_have_code(const char *text, size_t len)
 	return false;
 }
 
+/*
+ * cmark-gfm 0.29 places an inline node on a paragraph's later line as if
+ * the line's own indentation (beyond its container's) were not there: in
+ * "foo\n  and `x`" the span is reported two bytes early, never late. A
+ * one-line span's text is the source's, so it is looked for from there
+ * on, between backticks (a space may stand between); [*s, *e) becomes it.
+ * Unchanged when it is not found there.
+ */
+static void
+realign(const char *text, size_t len, const char *lit, size_t *s, size_t *e)
+{
+	size_t n = lit ? strlen(lit) : 0, q;
+	const char *nl = memchr(text + *s, '\n', len - *s);
+	size_t end = nl ? (size_t)(nl - text) : len;
+
+	if (!n)
+		return;
+	for (q = *s; q + n <= end; q++) {
+		size_t a = q + n;
+		bool before = q >= 1 && (text[q - 1] == '`' ||
+					 (q >= 2 && text[q - 1] == ' ' && text[q - 2] == '`'));
+		bool after = a < len && (text[a] == '`' ||
+					 (a + 1 < len && text[a] == ' ' && text[a + 1] == '`'));
+
+		if (before && after && memcmp(text + q, lit, n) == 0) {
+			*s = q;
+			*e = a;
+			return;
+		}
+	}
+}
+
 static int
 span_cmp(const void *a, const void *b)
 {
@@ -211,6 +243,8 @@ md_code_parse(struct spans *out, const char *text, size_t len)
 				   cmark_node_get_start_column(n));
 			e = offset(&l, len, cmark_node_get_end_line(n),
 				   cmark_node_get_end_column(n) + 1);
+			if (cmark_node_get_start_line(n) == cmark_node_get_end_line(n))
+				realign(text, len, cmark_node_get_literal(n), &s, &e);
 			/* The positions cover the content; take the backticks too. */
 			while (s > 0 && (text[s - 1] == '`' || text[s - 1] == ' '))
 				s--;

@@ -88,6 +88,9 @@ main(void)
 	code("- item `c` ok\n", "[ `c` ]", "a span in a list item");
 	code("> quote `q`\n", "[ `q`]", "a span in a block quote");
 	code("an `unclosed span\n", "", "an unclosed backtick is no code");
+	code("foo\n  and `[[x]]` here\n", "[ `[[x]]` ]",
+	     "a span on a paragraph's indented later line (cmark places it early)");
+	code("- a\n     b `c` d `e`\n", "[ `c` ][ `e`]", "two on an indented line in a list item");
 
 	free_of_code("no link at all `x`\n", true, "no \"[[\"");
 	free_of_code("See [[a]].\n\n```sh\nx\n```\n\nThen `b` and\n\n[[c]]\n", true,
