@@ -42,10 +42,10 @@ void md_code_parse(struct spans *out, const char *text, size_t len);
 /* Whether no "[[" of text can lie in code, from a look at its lines
  * instead of a parse. Conservative: true only when each "[[" sits on a
  * line with no tab or run of four spaces, outside any fenced block, in a
- * paragraph (lines between blank ones) with no backtick, and no line
- * before it leaves a doubt about where fenced blocks start and end (an
- * indented fence, a fence in a list or quote, a line starting an HTML
- * block, a carriage return). */
+ * paragraph (lines between blank ones or fences) with no backtick before
+ * it, and no line before it leaves a doubt about where fenced blocks
+ * start and end (an indented fence, a fence in a list or quote, a line
+ * starting an HTML block, a carriage return). */
 bool md_code_free(const char *text, size_t len);
 
 /* The code ranges weft needs: wiki links and directives are not looked
