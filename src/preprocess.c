@@ -318,7 +318,7 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
 
 	if ((flags & PP_BODY) && c->page->code)
 		known = c->page->code;
-	else if ((flags & PP_MARKDOWN) && memmem(text, len, "[[", 2))
+	else if (flags & PP_MARKDOWN)
 		md_code_spans(&code, text, len);
 	if (!known)
 		known = &code;

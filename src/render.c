@@ -98,18 +98,14 @@ apply_frontmatter(struct ctx *c, const cJSON *fm)
 }
 
 /* Where the body's code is, once for the scan, the render and every
- * inlining: a Markdown parse of its own. Only a body with "[[" needs it. */
+ * inlining (md_code_spans: only where a "[[" may be in code). */
 static void
 find_code(struct page *p)
 {
-	const char *body = p->text + p->body;
-	size_t len = p->len - p->body;
-
 	if (p->code || !is_markdown(p))
 		return;
 	p->code = xcalloc(1, sizeof(*p->code));
-	if (memmem(body, len, "[[", 2))
-		md_code_spans(p->code, body, len);
+	md_code_spans(p->code, p->text + p->body, p->len - p->body);
 }
 
 int
