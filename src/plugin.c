@@ -425,7 +425,8 @@ state_for(struct plugins *pl, unsigned w)
 	return pl->states[w];
 }
 
-/* Reads a plugin's source: the site's copy first, then the binary's. */
+/* Reads a plugin's source: the site's copy first, then the binary's. A
+ * copy with the binary's bytes is weft's own code all the same. */
 static bool
 find_plugin(struct plugins *pl, const char *name, struct plugin *out)
 {
@@ -433,7 +434,11 @@ find_plugin(struct plugins *pl, const char *name, struct plugin *out)
 	struct buf path = BUF_INIT, text = BUF_INIT;
 	const struct embedded_file *f;
 	bool found = false;
+
+	buf_printf(&path, "plugins/%s.lua", name);
+	f = embed_find(path.data);
 	if (dir) {
+		buf_reset(&path);
 		buf_printf(&path, "%s/%s.lua", dir, name);
 		if (buf_read_file(&text, path.data) == 0) {
 			found = true;
@@ -444,23 +449,14 @@ find_plugin(struct plugins *pl, const char *name, struct plugin *out)
 				   dir + strlen(pl->b->cfg.dir) + 1 : dir, name);
 		}
 	}
-	if (!found) {
+	if (!found && f) {
+		buf_put(&text, f->data, f->len);
 		buf_reset(&path);
-		buf_printf(&path, "plugins/%s.lua", name);
-		if ((f = embed_find(path.data))) {
-			buf_put(&text, f->data, f->len);
-			buf_reset(&path);
-			buf_printf(&path, "(built in) plugins/%s.lua", name);
-			buf_printf(&pl->fallbacks, "%s%s", pl->fallbacks.len ? ", " : "", name);
-			found = true;
-		}
+		buf_printf(&path, "(built in) plugins/%s.lua", name);
+		buf_printf(&pl->fallbacks, "%s%s", pl->fallbacks.len ? ", " : "", name);
+		found = true;
 	}
 	if (found) {
-		struct buf own = BUF_INIT;
-
-		buf_printf(&own, "plugins/%s.lua", name);
-		f = embed_find(own.data);
-		buf_release(&own);
 		out->builtin = f && f->len == text.len && memcmp(f->data, text.data, text.len) == 0;
 		out->name = xstrdup(name);
 		out->chunk = buf_detach(&path, NULL);
