@@ -583,8 +583,15 @@ plugins_load(struct plugins **out, struct build *b)
 	/* The count hook makes Lua call it before every instruction (a
 	 * twelfth of a full build's instructions): weft's own plugins run
 	 * without it, so a site that has none of its own does too. */
-	for (size_t i = 0; i < pl->n; i++)
-		pl->counted = pl->counted || !pl->list[i].builtin;
+	for (size_t i = 0; i < pl->n; i++) {
+		if (!pl->list[i].builtin && !pl->counted) {
+			pl->counted = true;
+			diag_debug(b->diag, "plugins: instructions counted (%s is the site's own)",
+				   pl->list[i].chunk);
+		}
+	}
+	if (!pl->counted)
+		diag_debug(b->diag, "plugins: instructions not counted (all are weft's own)");
 	if (b->opts.check && pl->fallbacks.len)
 		diag_note(b->diag, b->cfg.file, 0,
 			  "the site does not carry these plugins and takes them from weft: %s "

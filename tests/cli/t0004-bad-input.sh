@@ -101,6 +101,21 @@ for kind in own changed; do
 	check_status 1 "an endless loop in a plugin ($kind) fails the build, and ends"
 	check_grep 'index.mdwn:3.*instruction limit exceeded' "$T/err" "naming the page and the limit ($kind)"
 	check_file public/other/index.html "the other pages are built ($kind)"
+	run timeout 60 "$WEFT" build -vv
+	check_grep "instructions counted (plugins/.*is the site's own)" "$T/err" \
+		"-vv says the instructions are counted ($kind)"
 done
+
+# weft's own plugins, taken from the binary or as an unchanged copy, run
+# without the count.
+rm -rf "$T/u" && site "$T/u" && cd "$T/u" || exit 1
+printf 'add_plugins: [shortcut]\n' >>weft.yaml
+printf 'A page.\n' >index.mdwn
+run "$WEFT" build -vv
+check_grep "instructions not counted" "$T/err" "bundled plugins run without the instruction count"
+mkdir -p plugins
+cp "$SRCROOT/plugins/shortcut.lua" plugins/
+run "$WEFT" build -vv
+check_grep "instructions not counted" "$T/err" "and so does an unchanged copy of one"
 
 done_testing
