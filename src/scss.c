@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "lazylib.h"
 #include "path.h"
 #include "xalloc.h"
 
@@ -19,6 +20,48 @@
  * the file as load named it, wherever weft runs. libsass frees the texts
  * handed to it with free(): buf_detach's are malloc'd.
  */
+
+/* libsass, opened on first use (lazylib.h): the functions weft calls. */
+#define SASS_FUNCTIONS(X) \
+	X(sass_compiler_execute) \
+	X(sass_compiler_get_import_entry) \
+	X(sass_compiler_get_import_stack_size) \
+	X(sass_compiler_get_last_import) \
+	X(sass_compiler_parse) \
+	X(sass_context_get_error_file) \
+	X(sass_context_get_error_line) \
+	X(sass_context_get_error_status) \
+	X(sass_context_get_error_text) \
+	X(sass_context_get_output_string) \
+	X(sass_data_context_get_context) \
+	X(sass_data_context_get_options) \
+	X(sass_delete_compiler) \
+	X(sass_delete_data_context) \
+	X(sass_delete_import_list) \
+	X(sass_import_get_abs_path) \
+	X(sass_import_get_error_message) \
+	X(sass_import_set_error) \
+	X(sass_importer_get_cookie) \
+	X(sass_importer_set_list_entry) \
+	X(sass_make_data_compiler) \
+	X(sass_make_data_context) \
+	X(sass_make_import) \
+	X(sass_make_import_entry) \
+	X(sass_make_import_list) \
+	X(sass_make_importer) \
+	X(sass_make_importer_list) \
+	X(sass_option_set_c_importers) \
+	X(sass_option_set_input_path) \
+	X(sass_option_set_omit_source_map_url) \
+	X(sass_option_set_output_style) \
+	X(sass_option_set_source_comments)
+static struct {
+	SASS_FUNCTIONS(LAZYLIB_POINTER)
+} sass;
+#define SASS_SLOT(f) &sass.f,
+static const char *const sass_names[] = { SASS_FUNCTIONS(LAZYLIB_NAME) NULL };
+static void *const sass_slots[] = { SASS_FUNCTIONS(SASS_SLOT) };
+static struct lazylib libsass = { WEFT_SASS_SONAME, "SCSS", sass_names, sass_slots, 0 };
 
 /*
  * libsass 3.6 frees the import list an importer returns only when the
@@ -99,9 +142,9 @@ find(struct buf *path, struct buf *text, struct buf *tried,
 static Sass_Import_Entry
 import_error(const char *url, const char *message)
 {
-	Sass_Import_Entry e = sass_make_import_entry(url, NULL, NULL);
+	Sass_Import_Entry e = sass.sass_make_import_entry(url, NULL, NULL);
 
-	return sass_import_set_error(e, message, SIZE_MAX, SIZE_MAX);
+	return sass.sass_import_set_error(e, message, SIZE_MAX, SIZE_MAX);
 }
 
 /* The name load knows a virtual name by. */
@@ -117,17 +160,17 @@ unrooted(const char *vpath)
 static void
 import_loop(struct buf *msg, struct Sass_Compiler *comp, const char *vpath)
 {
-	size_t n = sass_compiler_get_import_stack_size(comp), i = n, k;
+	size_t n = sass.sass_compiler_get_import_stack_size(comp), i = n, k;
 
-	while (i > 0 && strcmp(vpath, sass_import_get_abs_path(
-				       sass_compiler_get_import_entry(comp, i - 1))))
+	while (i > 0 && strcmp(vpath, sass.sass_import_get_abs_path(
+				       sass.sass_compiler_get_import_entry(comp, i - 1))))
 		i--;
 	if (i == 0)
 		return;
 	buf_puts(msg, "import loop:");
 	for (k = i - 1; k < n; k++)
-		buf_printf(msg, " %s imports", unrooted(sass_import_get_abs_path(
-			sass_compiler_get_import_entry(comp, k))));
+		buf_printf(msg, " %s imports", unrooted(sass.sass_import_get_abs_path(
+			sass.sass_compiler_get_import_entry(comp, k))));
 	buf_printf(msg, " %s", unrooted(vpath));
 }
 
@@ -138,8 +181,8 @@ import_one(const struct loader *l, struct Sass_Compiler *comp, const char *url)
 {
 	struct buf dir = BUF_INIT, rel = BUF_INIT, path = BUF_INIT;
 	struct buf text = BUF_INIT, tried = BUF_INIT, msg = BUF_INIT;
-	const char *from = unrooted(sass_import_get_abs_path(
-		sass_compiler_get_last_import(comp)));
+	const char *from = unrooted(sass.sass_import_get_abs_path(
+		sass.sass_compiler_get_last_import(comp)));
 	Sass_Import_Entry e;
 
 	buf_put(&dir, from, path_dirlen(from, strlen(from)));
@@ -156,7 +199,7 @@ import_one(const struct loader *l, struct Sass_Compiler *comp, const char *url)
 	if (msg.len)
 		e = import_error(url, msg.data);
 	else
-		e = sass_make_import(url, rel.data, buf_detach(&text, NULL), NULL);
+		e = sass.sass_make_import(url, rel.data, buf_detach(&text, NULL), NULL);
 	buf_release(&dir);
 	buf_release(&rel);
 	buf_release(&path);
@@ -180,7 +223,7 @@ hand(struct loader *l, Sass_Import_List list, size_t depth)
 	h = &l->lists[l->n++];
 	h->list = list;
 	h->depth = depth;
-	h->failed = sass_import_get_error_message(list[0]) != NULL;
+	h->failed = sass.sass_import_get_error_message(list[0]) != NULL;
 }
 
 /* Frees the lists libsass dropped. After an error at import stack depth
@@ -194,35 +237,35 @@ reclaim(struct loader *l, size_t depth, bool error)
 
 	for (i = 0; error && i < l->n; i++)
 		if (l->lists[i].depth < depth || l->lists[i].failed)
-			sass_delete_import_list(l->lists[i].list);
+			sass.sass_delete_import_list(l->lists[i].list);
 	free(l->lists);
 }
 
 static Sass_Import_List
 importer(const char *url, Sass_Importer_Entry cb, struct Sass_Compiler *comp)
 {
-	struct loader *l = sass_importer_get_cookie(cb);
+	struct loader *l = sass.sass_importer_get_cookie(cb);
 	Sass_Import_List list;
 
 	if (plain_css(url))
 		return NULL;
-	list = sass_make_import_list(1);
+	list = sass.sass_make_import_list(1);
 	list[0] = import_one(l, comp, url);
-	hand(l, list, sass_compiler_get_import_stack_size(comp));
+	hand(l, list, sass.sass_compiler_get_import_stack_size(comp));
 	return list;
 }
 
 static void
 set_options(struct Sass_Options *o, const char *ventry, struct loader *l)
 {
-	Sass_Importer_List imps = sass_make_importer_list(1);
+	Sass_Importer_List imps = sass.sass_make_importer_list(1);
 
-	sass_importer_set_list_entry(imps, 0, sass_make_importer(importer, 0, l));
-	sass_option_set_c_importers(o, imps);
-	sass_option_set_input_path(o, ventry);
-	sass_option_set_output_style(o, SASS_STYLE_EXPANDED);
-	sass_option_set_source_comments(o, false);
-	sass_option_set_omit_source_map_url(o, true);
+	sass.sass_importer_set_list_entry(imps, 0, sass.sass_make_importer(importer, 0, l));
+	sass.sass_option_set_c_importers(o, imps);
+	sass.sass_option_set_input_path(o, ventry);
+	sass.sass_option_set_output_style(o, SASS_STYLE_EXPANDED);
+	sass.sass_option_set_source_comments(o, false);
+	sass.sass_option_set_omit_source_map_url(o, true);
 }
 
 /* The name errors give a file: label/path. */
@@ -239,8 +282,8 @@ static int
 report(struct diag *d, struct Sass_Context *ctx, const char *label,
        const char *ventry)
 {
-	const char *vfile = sass_context_get_error_file(ctx);
-	const char *msg = sass_context_get_error_text(ctx);
+	const char *vfile = sass.sass_context_get_error_file(ctx);
+	const char *msg = sass.sass_context_get_error_text(ctx);
 	struct buf file = BUF_INIT, text = BUF_INIT;
 	int rc;
 
@@ -249,7 +292,7 @@ report(struct diag *d, struct Sass_Context *ctx, const char *label,
 	while (text.len && (text.data[text.len - 1] == '\n' ||
 			    text.data[text.len - 1] == ' '))
 		buf_truncate(&text, text.len - 1);
-	rc = diag_error(d, file.data, (unsigned)sass_context_get_error_line(ctx),
+	rc = diag_error(d, file.data, (unsigned)sass.sass_context_get_error_line(ctx),
 			"%s", text.data);
 	buf_release(&file);
 	buf_release(&text);
@@ -260,14 +303,14 @@ report(struct diag *d, struct Sass_Context *ctx, const char *label,
 static void
 run(struct Sass_Data_Context *dc, struct loader *l)
 {
-	struct Sass_Context *ctx = sass_data_context_get_context(dc);
-	struct Sass_Compiler *comp = sass_make_data_compiler(dc);
+	struct Sass_Context *ctx = sass.sass_data_context_get_context(dc);
+	struct Sass_Compiler *comp = sass.sass_make_data_compiler(dc);
 
-	sass_compiler_parse(comp);
-	sass_compiler_execute(comp);
-	reclaim(l, sass_compiler_get_import_stack_size(comp),
-		sass_context_get_error_status(ctx) != 0);
-	sass_delete_compiler(comp);
+	sass.sass_compiler_parse(comp);
+	sass.sass_compiler_execute(comp);
+	reclaim(l, sass.sass_compiler_get_import_stack_size(comp),
+		sass.sass_context_get_error_status(ctx) != 0);
+	sass.sass_delete_compiler(comp);
 }
 
 int
@@ -281,6 +324,8 @@ scss_compile(struct buf *css, const char *entry, const char *label,
 	const char *out;
 	int rc = -1;
 
+	if (lazylib_load(&libsass, d) < 0)
+		return -1;
 	if (load(entry, &text, arg) < 0) {
 		buf_release(&text);
 		labelled(&ventry, label, entry);
@@ -289,17 +334,17 @@ scss_compile(struct buf *css, const char *entry, const char *label,
 		return -1;
 	}
 	buf_printf(&ventry, "/%s", entry);
-	dc = sass_make_data_context(buf_detach(&text, NULL));
-	set_options(sass_data_context_get_options(dc), ventry.data, &l);
+	dc = sass.sass_make_data_context(buf_detach(&text, NULL));
+	set_options(sass.sass_data_context_get_options(dc), ventry.data, &l);
 	run(dc, &l);
-	ctx = sass_data_context_get_context(dc);
-	if (sass_context_get_error_status(ctx))
+	ctx = sass.sass_data_context_get_context(dc);
+	if (sass.sass_context_get_error_status(ctx))
 		report(d, ctx, label, ventry.data);
-	else if ((out = sass_context_get_output_string(ctx)) != NULL) {
+	else if ((out = sass.sass_context_get_output_string(ctx)) != NULL) {
 		buf_puts(css, out);
 		rc = 0;
 	}
-	sass_delete_data_context(dc);
+	sass.sass_delete_data_context(dc);
 	buf_release(&ventry);
 	return rc;
 }

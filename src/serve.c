@@ -23,8 +23,29 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "lazylib.h"
 #include "path.h"
 #include "xalloc.h"
+
+/* libmicrohttpd, opened when a server starts (lazylib.h). */
+#define MHD_FUNCTIONS(X) \
+	X(MHD_add_response_header) \
+	X(MHD_create_response_from_buffer) \
+	X(MHD_create_response_from_callback) \
+	X(MHD_create_response_from_fd64) \
+	X(MHD_destroy_response) \
+	X(MHD_get_connection_info) \
+	X(MHD_lookup_connection_value) \
+	X(MHD_queue_response) \
+	X(MHD_start_daemon) \
+	X(MHD_stop_daemon)
+static struct {
+	MHD_FUNCTIONS(LAZYLIB_POINTER)
+} mhd;
+#define MHD_SLOT(f) &mhd.f,
+static const char *const mhd_names[] = { MHD_FUNCTIONS(LAZYLIB_NAME) NULL };
+static void *const mhd_slots[] = { MHD_FUNCTIONS(MHD_SLOT) };
+static struct lazylib libmhd = { WEFT_MICROHTTPD_SONAME, "weft serve", mhd_names, mhd_slots, 0 };
 
 enum {
 	PING_SECONDS = 15,	/* an idle event stream's keep-alive */
@@ -251,10 +272,13 @@ listen_on(struct serve *s, const char *addr, const char *port)
 struct serve *
 serve_new(const char *addr, const char *port, struct diag *d)
 {
-	struct serve *s = xcalloc(1, sizeof(*s));
+	struct serve *s;
 	pthread_condattr_t ca;
 	struct timespec ts;
 
+	if (lazylib_load(&libmhd, d) < 0)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
 	s->diag = d;
 	s->sock = -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -413,21 +437,21 @@ queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
 
 	if (!r)
 		return MHD_NO;
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+	ret = mhd.MHD_queue_response(c, status, r);
+	mhd.MHD_destroy_response(r);
 	return ret;
 }
 
 static struct MHD_Response *
 text_response(const char *text, const char *type)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text),
+	struct MHD_Response *r = mhd.MHD_create_response_from_buffer(strlen(text),
 		(void *)text, MHD_RESPMEM_MUST_COPY);
 
 	if (r) {
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+		mhd.MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	}
 	return r;
 }
@@ -449,7 +473,7 @@ redirect(struct MHD_Connection *c, const char *url)
 		url++;
 	to = xasprintf("%s/", url);
 	if (r)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, to);
+		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, to);
 	free(to);
 	return queue(c, MHD_HTTP_FOUND, r);
 }
@@ -495,7 +519,7 @@ html_response(int fd)
 	if (read_fd(&raw, fd) == 0) {
 		inject(&out, raw.data, raw.len);
 		data = buf_detach(&out, &len);
-		r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+		r = mhd.MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
 		if (!r)
 			free(data);
 	}
@@ -566,9 +590,9 @@ etag_listed(const char *list, const char *etag)
 static bool
 not_modified(struct MHD_Connection *c, const char *etag, time_t mtime)
 {
-	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *inm = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_IF_NONE_MATCH);
-	const char *ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *ims = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
 	time_t t;
 
@@ -583,8 +607,8 @@ add_validators(struct MHD_Response *r, const char *etag, time_t mtime)
 	char date[40];
 
 	http_date(date, sizeof(date), mtime);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
 }
 
 /* Sends the file t names (taking its fd) with status: HTML with the
@@ -601,24 +625,24 @@ send_file(struct MHD_Connection *c, struct target *t, unsigned status)
 		 (unsigned long long)t->st.st_mtim.tv_sec, (long)t->st.st_mtim.tv_nsec);
 	if (status == MHD_HTTP_OK && not_modified(c, etag, t->st.st_mtim.tv_sec)) {
 		close(t->fd);
-		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		r = mhd.MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_NOT_MODIFIED;
 	} else if (is_html(t->type)) {
 		r = html_response(t->fd);
 		close(t->fd);
 	} else {
-		r = MHD_create_response_from_fd64((uint64_t)t->st.st_size, t->fd);
+		r = mhd.MHD_create_response_from_fd64((uint64_t)t->st.st_size, t->fd);
 		if (!r)
 			close(t->fd);
 	}
 	if (!r)
 		return MHD_NO;
 	if (status != MHD_HTTP_NOT_MODIFIED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, t->type);
+		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, t->type);
 	if (status != MHD_HTTP_NOT_FOUND)
 		add_validators(r, etag, t->st.st_mtim.tv_sec);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	mhd.MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	return queue(c, status, r);
 }
 
@@ -781,7 +805,7 @@ static enum MHD_Result
 answer_events(struct serve *s, struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		mhd.MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct stream *st = xcalloc(1, sizeof(*st));
 	struct MHD_Response *r;
 
@@ -796,15 +820,15 @@ answer_events(struct serve *s, struct MHD_Connection *c)
 	if (s->error)
 		put_event(st);
 	pthread_mutex_unlock(&s->lock);
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st,
+	r = mhd.MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st,
 					      stream_free);
 	if (!r) {
 		stream_free(st);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	mhd.MHD_add_response_header(r, "X-Accel-Buffering", "no");
 	return queue(c, MHD_HTTP_OK, r);
 }
 
@@ -849,7 +873,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
 		r = text_response("Method not allowed\n", "text/plain; charset=utf-8");
 		if (r)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+			mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 		return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 	}
 	if (strcmp(url, "/__weft/livereload.js") == 0)
@@ -887,7 +911,7 @@ serve_start(struct serve *s, const char *root)
 	if (s->family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->root = xstrdup(root);
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, answer, s,
+	s->mhd = mhd.MHD_start_daemon(flags, 0, NULL, NULL, answer, s,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 				  MHD_OPTION_LISTEN_SOCKET, s->sock,
 				  MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, NULL,
@@ -937,7 +961,7 @@ serve_free(struct serve *s)
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	if (s->mhd)
-		MHD_stop_daemon(s->mhd);
+		mhd.MHD_stop_daemon(s->mhd);
 	if (s->sock >= 0)
 		close(s->sock);
 	pthread_cond_destroy(&s->cond);

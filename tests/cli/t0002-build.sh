@@ -61,6 +61,15 @@ check_status 0 "a second build succeeds"
 [ "$(stat -c %Y public/posts/first/index.html)" = "$(date -d 2001-01-01 +%s)" ]
 ok $? "an output whose bytes did not change is not rewritten"
 
+# libsass and libmicrohttpd are opened when needed, not as weft starts:
+# the full build compiled the theme's SCSS, a build with nothing to do
+# loads neither (the dynamic loader names every file it opens).
+LD_DEBUG=files "$WEFT" build --rebuild -q 2>"$T/ld" >/dev/null
+check_grep 'file=libsass\.so' "$T/ld" "a build that compiles SCSS opens libsass"
+LD_DEBUG=files "$WEFT" build -q 2>"$T/ld" >/dev/null
+grep -q 'file=libsass\|file=libmicrohttpd' "$T/ld"
+ok $((! $?)) "a build with nothing to do opens neither libsass nor libmicrohttpd"
+
 # Same sources, same bytes: a build elsewhere is byte-identical.
 cp -a "$T/s" "$T/copy" && rm -rf "$T/copy/public" "$T/copy/.weft"
 (cd "$T/copy" && "$WEFT" build -j 1 -q)
