@@ -322,10 +322,19 @@ run_plugin(struct pstate *ps, size_t i)
 	ps->loading = i;
 	lua_State *L = ps->L;
 	struct buf chunk = BUF_INIT;
+	bool source;
 	int rc;
 
 	buf_printf(&chunk, "@%s", p->chunk);
-	if (luaL_loadbufferx(L, p->text, p->len, chunk.data, "t") != LUA_OK) {
+	/* The bytecode, unless a Lua library other than the one weft was
+	 * built with finds it foreign: then the source. */
+	source = !p->code;
+	if (!source && luaL_loadbufferx(L, (const char *)p->code, p->codelen, chunk.data,
+					"b") != LUA_OK) {
+		lua_pop(L, 1);
+		source = true;
+	}
+	if (source && luaL_loadbufferx(L, p->text, p->len, chunk.data, "t") != LUA_OK) {
 		diag_error(ps->pl->b->diag, NULL, 0, "%s", lua_tostring(L, -1));
 		lua_pop(L, 1);
 		buf_release(&chunk);
@@ -450,9 +459,13 @@ find_plugin(struct plugins *pl, const char *name, struct plugin *out)
 		}
 	}
 	if (!found && f) {
+		const struct embedded_file *code = embed_find_bytecode(f->path);
+
 		buf_put(&text, f->data, f->len);
 		buf_reset(&path);
 		buf_printf(&path, "(built in) plugins/%s.lua", name);
+		out->code = code ? code->data : NULL;
+		out->codelen = code ? code->len : 0;
 		buf_printf(&pl->fallbacks, "%s%s", pl->fallbacks.len ? ", " : "", name);
 		found = true;
 	}
