@@ -2,6 +2,8 @@
 #include "path.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,6 +122,21 @@ out:
 	return rc;
 }
 
+/* The bytes buf_put_urlpath escapes, by value: controls, space, DEL and
+ * "#%<>?\^`{|}. */
+static bool
+url_unsafe(unsigned char c)
+{
+	static const uint32_t unsafe[8] = {
+		0xffffffff,		/* 0x00-0x1f */
+		0xd000002d,		/* ' ' '"' '#' '%' '<' '>' '?' */
+		0x50000000,		/* '\\' '^' */
+		0xb8000001,		/* '`' '{' '|' '}' DEL */
+	};
+
+	return unsafe[c >> 5] >> (c & 31) & 1;
+}
+
 void
 buf_put_urlpath(struct buf *out, const char *path, size_t len)
 {
@@ -130,7 +147,7 @@ buf_put_urlpath(struct buf *out, const char *path, size_t len)
 		unsigned char c = (unsigned char)path[i];
 		char esc[3];
 
-		if (c > 0x20 && c != 0x7f && !strchr("\"#%?<>\\^`{|}", c))
+		if (!url_unsafe(c))
 			continue;
 		/* The safe bytes before it at once, then it escaped. */
 		buf_put(out, path + run, i - run);

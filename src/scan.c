@@ -97,7 +97,7 @@ add_source(struct walk *w, const char *rel, const struct stat *st)
 		return;
 	}
 	p->src = xstrdup(rel);
-	strmap_put(&s->bysrc, rel, strlen(rel), p);
+	strmap_put(&s->bysrc, p->src, strlen(p->src), p);
 	p->kind = kind;
 	if (kind != SRC_FILE)
 		p->type = strmap_intern(&s->types, ext, strlen(ext));

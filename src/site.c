@@ -19,10 +19,11 @@ void
 site_init(struct site *s)
 {
 	memset(s, 0, sizeof(*s));
-	strmap_init(&s->byname);
-	strmap_init(&s->bylcname);
+	/* Keyed by the pages' own name and source (never changed once set). */
+	strmap_init_borrowed(&s->byname);
+	strmap_init_borrowed(&s->bylcname);
 	strmap_init(&s->bydest);
-	strmap_init(&s->bysrc);
+	strmap_init_borrowed(&s->bysrc);
 	strmap_init(&s->types);
 	strmap_init(&s->linktypes);
 	strmap_init(&s->parents);
@@ -113,21 +114,23 @@ struct page *
 site_add(struct site *s, const char *name)
 {
 	size_t n = strlen(name);
-	void **slot = strmap_slot(&s->byname, name, n);
 	struct page *p;
+	void **slot;
 
-	if (*slot)
+	if (strmap_get(&s->byname, name, n))
 		return NULL;
 	s->parents_ready = false;
 	p = xcalloc(1, sizeof(*p));
 	p->name = xstrndup(name, n);
 	p->lcname = lower(name, n);
-	*slot = p;
+	strmap_put(&s->byname, p->name, n, p);
 	vec_push(&s->pages, p);
 	/* Until site_sort, the first added wins case-insensitive lookups. */
 	slot = strmap_slot(&s->bylcname, p->lcname, n);
 	if (!*slot)
 		*slot = p;
+	else
+		s->lcshared = true;
 	return p;
 }
 
@@ -179,16 +182,24 @@ site_sort(struct site *s)
 {
 	size_t i;
 
-	if (s->pages.n)
+	/* The walk adds a directory's pages in order: often there is
+	 * nothing to sort. */
+	for (i = 1; i < s->pages.n && page_cmp(&s->pages.v[i - 1], &s->pages.v[i]) < 0; i++)
+		;
+	if (i < s->pages.n)
 		qsort(s->pages.v, s->pages.n, sizeof(*s->pages.v), page_cmp);
-	strmap_release(&s->bylcname, NULL);
-	for (i = 0; i < s->pages.n; i++) {
-		struct page *p = s->pages.v[i];
-		void **slot = strmap_slot(&s->bylcname, p->lcname, strlen(p->lcname));
+	for (i = 0; i < s->pages.n; i++)
+		((struct page *)s->pages.v[i])->pos = i;
+	/* The first by name wins a lower-case name two pages share. */
+	if (s->lcshared) {
+		strmap_release(&s->bylcname, NULL);
+		for (i = 0; i < s->pages.n; i++) {
+			struct page *p = s->pages.v[i];
+			void **slot = strmap_slot(&s->bylcname, p->lcname, strlen(p->lcname));
 
-		p->pos = i;
-		if (!*slot)
-			*slot = p;
+			if (!*slot)
+				*slot = p;
+		}
 	}
 	strmap_release(&s->parents, NULL);
 	for (i = 0; i < s->pages.n; i++) {

@@ -122,6 +122,7 @@ struct site {
 	struct vec pages;	/* every source and made page, sorted by name after the scan */
 	struct strmap byname;	/* name -> page */
 	struct strmap bylcname;	/* lower-case name -> page (the first by name) */
+	bool lcshared;		/* two pages share a lower-case name */
 	struct strmap bydest;	/* dest -> page, to catch two pages writing one file */
 	struct strmap bysrc;	/* src -> page */
 	struct strmap types;	/* page type (extension) -> (void *)(kind + 1) */

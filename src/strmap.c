@@ -33,22 +33,33 @@ strmap_init(struct strmap *m)
 	m->slots = NULL;
 	m->count = 0;
 	m->cap = 0;
+	m->borrowed = 0;
+}
+
+void
+strmap_init_borrowed(struct strmap *m)
+{
+	strmap_init(m);
+	m->borrowed = 1;
 }
 
 void
 strmap_release(struct strmap *m, void (*free_val)(void *))
 {
+	int borrowed = m->borrowed;
 	size_t i;
 
 	for (i = 0; i < m->cap; i++) {
 		if (!m->slots[i].key)
 			continue;
-		free(m->slots[i].key);
+		if (!borrowed)
+			free(m->slots[i].key);
 		if (free_val)
 			free_val(m->slots[i].val);
 	}
 	free(m->slots);
 	strmap_init(m);
+	m->borrowed = borrowed;
 }
 
 static struct strmap_entry *
@@ -109,7 +120,7 @@ strmap_slot(struct strmap *m, const char *key, size_t len)
 		rehash(m, m->cap ? m->cap * 2 : 16);
 	e = find(m, key, len, h);
 	if (!e->key) {
-		e->key = xstrndup(key, len);
+		e->key = m->borrowed ? (char *)key : xstrndup(key, len);
 		e->keylen = len;
 		e->hash = h;
 		e->val = NULL;

@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 /*
- * Keys are copied in (the map owns its copies); values are the caller's.
+ * Keys are copied in (the map owns its copies), unless the map was made
+ * with strmap_init_borrowed; values are the caller's.
  * Lookups never modify the map, so a map that is no longer written may be
  * read from several threads at once. Iteration order is the slot order:
  * stable for the same insertions, but not sorted; sort when order shows.
@@ -22,11 +23,17 @@ struct strmap {
 	struct strmap_entry *slots;
 	size_t count;
 	size_t cap;		/* 0 or a power of two */
+	int borrowed;		/* keys are the caller's */
 };
 
-#define STRMAP_INIT { NULL, 0, 0 }
+#define STRMAP_INIT { NULL, 0, 0, 0 }
 
 void strmap_init(struct strmap *m);
+/* A map that keeps the caller's keys instead of copies: each key an
+ * insertion passes must stay, unchanged and NUL-terminated at its length,
+ * as long as the map (a page's name in the map of pages, say). A site's
+ * maps over every page save a copy of each name this way. */
+void strmap_init_borrowed(struct strmap *m);
 /* Frees the keys and slots, and each value with free_val when not NULL. */
 void strmap_release(struct strmap *m, void (*free_val)(void *));
 void *strmap_get(const struct strmap *m, const char *key, size_t len);

@@ -1,4 +1,6 @@
 /* test-path.c — path cleaning and relative URLs. */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,35 @@ rel(const char *from, const char *to, const char *want)
 
 	url_relative(&b, from, to);
 	tap_is(b.data, want, "url from %s to %s", from, to);
+	buf_release(&b);
+}
+
+/* Every byte alone, against the rule buf_put_urlpath documents. */
+static void
+urlpath_bytes(void)
+{
+	struct buf b = BUF_INIT;
+	char want[4];
+	int c, bad = 0;
+
+	for (c = 1; c < 256; c++) {
+		char in = (char)c;
+		bool esc = c <= 0x20 || c == 0x7f || strchr("\"#%?<>\\^`{|}", c) != NULL;
+
+		buf_reset(&b);
+		buf_put_urlpath(&b, &in, 1);
+		if (esc)
+			snprintf(want, sizeof(want), "%%%02X", c);
+		else
+			snprintf(want, sizeof(want), "%c", c);
+		if (strcmp(b.data, want) != 0 && bad++ < 5)
+			tap_is(b.data, want, "byte 0x%02x", c);
+	}
+	tap_ok(bad == 0, "each byte is escaped exactly when it cannot stand in a URL path");
+	buf_reset(&b);
+	buf_put_urlpath(&b, "a b/c?d/\xc3\xa9\0x", 12);
+	tap_is_int((long)b.len, 18, "a path keeps '/', UTF-8, and escapes the rest, NUL too");
+	tap_ok(memcmp(b.data, "a%20b/c%3Fd/\xc3\xa9%00x", 18) == 0, "in place");
 	buf_release(&b);
 }
 
@@ -72,5 +103,6 @@ main(void)
 	rel("posts/a.html", "index.html", "../index.html");
 	rel("postsx/a/", "posts/b/", "../../posts/b/");
 	rel("a/b/c/", "a/x/", "../../x/");
+	urlpath_bytes();
 	return tap_done();
 }
