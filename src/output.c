@@ -16,26 +16,6 @@
 #include "path.h"
 #include "xalloc.h"
 
-static void
-read_manifest(struct output *o)
-{
-	FILE *f = fopen(o->manifest, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (!f)
-		return;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (n > 0)
-			strmap_put(&o->previous, line, (size_t)n, o);
-	}
-	free(line);
-	fclose(f);
-}
-
 int
 output_open(struct output *o, const char *destdir, const char *statedir,
 	    bool dry_run, struct diag *d)
@@ -49,12 +29,10 @@ output_open(struct output *o, const char *destdir, const char *statedir,
 	o->destdir = xstrdup(destdir);
 	pthread_mutex_init(&o->lock, NULL);
 	strmap_init(&o->claimed);
-	strmap_init(&o->previous);
 	path_join(&b, statedir, "outputs");
 	o->manifest = buf_detach(&b, NULL);
 	path_join(&b, statedir, "writing");
 	o->marker = buf_detach(&b, NULL);
-	read_manifest(o);
 	o->existed = access(destdir, F_OK) == 0;
 	if (dry_run)
 		return 0;
@@ -74,7 +52,6 @@ output_close(struct output *o)
 	if (o->dirfd >= 0)
 		close(o->dirfd);
 	strmap_release(&o->claimed, free);
-	strmap_release(&o->previous, NULL);
 	pthread_mutex_destroy(&o->lock);
 	free(o->destdir);
 	free(o->manifest);
@@ -440,18 +417,37 @@ sweep(int fd, int depth)
 	closedir(d);
 }
 
+/* Removes what the last build wrote (its manifest, a path a line) and
+ * this one did not: read only now, as a build that finds nothing changed
+ * never gets here. */
+static void
+remove_unclaimed(struct output *o)
+{
+	FILE *f = fopen(o->manifest, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n > 0 && !strmap_get(&o->claimed, line, (size_t)n))
+			remove_stale(o, line);
+	}
+	free(line);
+	fclose(f);
+}
+
 int
 output_finish(struct output *o)
 {
-	struct strmap_entry *e;
-	size_t iter = 0;
 	int rc, fd;
 
 	if (o->dry_run)
 		return 0;
-	while ((e = strmap_next(&o->previous, &iter)))
-		if (!strmap_get(&o->claimed, e->key, e->keylen))
-			remove_stale(o, e->key);
+	remove_unclaimed(o);
 	if (o->sweep && (fd = dup(o->dirfd)) >= 0)
 		sweep(fd, 0);
 	rc = save_manifest(o);

@@ -25,14 +25,13 @@ struct output {
 	struct diag *diag;
 	pthread_mutex_t lock;
 	struct strmap claimed;	/* path -> owner (a page name, interned here) */
-	struct strmap previous;	/* paths in the manifest of the last build */
 	unsigned written;	/* files whose bytes changed */
 	unsigned unchanged;	/* files left alone: same bytes */
 	unsigned removed;
 };
 
-/* Opens destdir (creating it) and reads the manifest in statedir. -1 after
- * reporting when destdir cannot be made. */
+/* Opens destdir (creating it); the manifest in statedir is output_finish's
+ * to read. -1 after reporting when destdir cannot be made. */
 int output_open(struct output *o, const char *destdir, const char *statedir,
 		bool dry_run, struct diag *d);
 void output_close(struct output *o);
@@ -58,8 +57,8 @@ bool output_exists(struct output *o, const char *path);
 /* Whether path was claimed in this build. */
 bool output_claimed(struct output *o, const char *path);
 
-/* Removes the files of the last build that nobody claimed (and directories
- * left empty), then saves the manifest. When the last build was killed
+/* Removes the files of the last build (its manifest) that nobody claimed
+ * (and directories left empty), then saves the manifest. When the last build was killed
  * while writing, its temporary files are removed too. */
 int output_finish(struct output *o);
 

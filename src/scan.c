@@ -240,6 +240,7 @@ walk_dir(struct walk *w, int depth)
 			close(dfd);
 		return;
 	}
+	site_reserve(w->site, (size_t)n);
 	ahead.dfd = dfd;
 	ahead.names = names;
 	ahead.st = NULL;

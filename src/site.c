@@ -134,6 +134,17 @@ site_add(struct site *s, const char *name)
 	return p;
 }
 
+void
+site_reserve(struct site *s, size_t n)
+{
+	n += s->pages.n;
+	s->pages.v = xgrow(s->pages.v, &s->pages.cap, n, sizeof(*s->pages.v));
+	strmap_reserve(&s->byname, n);
+	strmap_reserve(&s->bylcname, n);
+	strmap_reserve(&s->bysrc, n);
+	strmap_reserve(&s->bydest, n);
+}
+
 struct page *
 site_page(const struct site *s, const char *name)
 {

@@ -53,8 +53,10 @@ state_init(struct state *st, struct depstore *deps)
 {
 	memset(st, 0, sizeof(*st));
 	strmap_init(&st->templates);
-	strmap_init(&st->sources);
-	strmap_init(&st->pages);
+	/* Keyed by strings of the records: in the mapped file, or the
+	 * pages' own when saving. */
+	strmap_init_borrowed(&st->sources);
+	strmap_init_borrowed(&st->pages);
 	st->deps = deps;
 }
 
@@ -655,6 +657,7 @@ parse_head(struct rd *r, struct state *st)
 			free(strmap_put(&st->templates, k, strlen(k), xstrdup(v)));
 	}
 	n = get_count(r, 6);
+	strmap_reserve(&st->sources, n);
 	for (i = 0; i < n && !r->bad; i++) {
 		const char *path = get_ref(r);
 		struct state_source *s;
@@ -743,6 +746,7 @@ parse_pages(struct rd *r, struct state *st)
 		r->bad = true;
 	if (!r->bad)
 		pool_run(pool_cores(), nparts, get_part, &in);
+	strmap_reserve(&st->pages, n);
 	for (i = 0; i < nparts; i++) {
 		struct part *pt = &in.v[i];
 

@@ -110,6 +110,17 @@ strmap_gets(const struct strmap *m, const char *key)
 	return strmap_get(m, key, strlen(key));
 }
 
+void
+strmap_reserve(struct strmap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 16;
+
+	while ((n + 1) * 4 > cap * 3)
+		cap *= 2;
+	if (cap > m->cap)
+		rehash(m, cap);
+}
+
 void **
 strmap_slot(struct strmap *m, const char *key, size_t len)
 {

@@ -34,6 +34,10 @@ void strmap_init(struct strmap *m);
  * as long as the map (a page's name in the map of pages, say). A site's
  * maps over every page save a copy of each name this way. */
 void strmap_init_borrowed(struct strmap *m);
+/* Makes room for n entries in all, so that many insertions do not grow the
+ * table step by step (each step rehashes every key and clears a larger
+ * table). */
+void strmap_reserve(struct strmap *m, size_t n);
 /* Frees the keys and slots, and each value with free_val when not NULL. */
 void strmap_release(struct strmap *m, void (*free_val)(void *));
 void *strmap_get(const struct strmap *m, const char *key, size_t len);

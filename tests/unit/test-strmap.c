@@ -38,6 +38,22 @@ main(void)
 	tap_ok(seen == m.count, "iteration visits every entry");
 	strmap_release(&m, NULL);
 
+	{
+		size_t cap;
+
+		strmap_reserve(&m, 1000);
+		cap = m.cap;
+		for (i = 0; i < 1000; i++) {
+			snprintf(key, sizeof(key), "r%zu", i);
+			strmap_put(&m, key, strlen(key), (void *)(i + 1));
+		}
+		tap_ok(cap >= 1024 && m.cap == cap, "reserved room takes its entries without growing");
+		tap_ok(strmap_gets(&m, "r999") == (void *)1000, "and finds them");
+		strmap_reserve(&m, 10);
+		tap_ok(m.cap == cap && m.count == 1000, "reserving less changes nothing");
+		strmap_release(&m, NULL);
+	}
+
 	/* A borrowing map keeps the caller's keys, through growth and a
 	 * release that leaves them to their owner (ASan would see a free). */
 	{
