@@ -363,8 +363,10 @@ save_manifest(struct output *o)
 	while ((e = strmap_next(&o->claimed, &iter)))
 		paths[n++] = e->key;
 	qsort(paths, n, sizeof(*paths), str_cmp);
-	for (i = 0; i < n; i++)
-		buf_printf(&b, "%s\n", paths[i]);
+	for (i = 0; i < n; i++) {
+		buf_puts(&b, paths[i]);
+		buf_putc(&b, '\n');
+	}
 	buf_printf(&tmp, "%s.new", o->manifest);
 	if (path_mkdirs_parent(o->manifest) < 0 || !(f = fopen(tmp.data, "w"))) {
 		diag_error(o->diag, o->manifest, 0, "cannot write: %s", strerror(errno));
@@ -419,38 +421,48 @@ sweep(int fd, int depth)
 
 /* Removes what the last build wrote (its manifest, a path a line) and
  * this one did not: read only now, as a build that finds nothing changed
- * never gets here. */
-static void
+ * never gets here. Whether the manifest names exactly the paths claimed,
+ * so that it stands as it is. */
+static bool
 remove_unclaimed(struct output *o)
 {
 	FILE *f = fopen(o->manifest, "r");
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, kept = 0;
 	ssize_t n;
+	bool same = true;
 
 	if (!f)
-		return;
+		return false;
 	while ((n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] == '\n')
 			line[--n] = '\0';
-		if (n > 0 && !strmap_get(&o->claimed, line, (size_t)n))
-			remove_stale(o, line);
+		if (n > 0 && strmap_get(&o->claimed, line, (size_t)n)) {
+			kept++;
+		} else {
+			same = false;
+			if (n > 0)
+				remove_stale(o, line);
+		}
 	}
 	free(line);
 	fclose(f);
+	return same && kept == o->claimed.count;
 }
 
 int
 output_finish(struct output *o)
 {
-	int rc, fd;
+	int rc = 0, fd;
+	bool same;
 
 	if (o->dry_run)
 		return 0;
-	remove_unclaimed(o);
+	same = remove_unclaimed(o);
 	if (o->sweep && (fd = dup(o->dirfd)) >= 0)
 		sweep(fd, 0);
-	rc = save_manifest(o);
+	if (!same)
+		rc = save_manifest(o);
 	if (rc == 0)
 		unlink(o->marker);
 	return rc;

@@ -194,11 +194,43 @@ sorted_keys(const struct strmap *m, size_t *n)
 	return k;
 }
 
+static int
+entry_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct strmap_entry *const *)a)->key,
+		      (*(const struct strmap_entry *const *)b)->key);
+}
+
+/* The entries of a page's small map (lookups, templates), sorted by key
+ * as sorted_keys has them, each value too when vals: without allocating
+ * for the many maps of a handful. */
+static void
+put_small_map(struct buf *b, const struct strmap *m, bool vals)
+{
+	const struct strmap_entry *small[16], **v = small;
+	struct strmap_entry *e;
+	size_t i, n = 0, iter = 0;
+
+	if (m->count > 16)
+		v = xcalloc(m->count, sizeof(*v));
+	while ((e = strmap_next(m, &iter)))
+		v[n++] = e;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), entry_cmp);
+	put_u64(b, n);
+	for (i = 0; i < n; i++) {
+		put_str(b, v[i]->key);
+		if (vals)
+			put_str(b, v[i]->val);
+	}
+	if (v != small)
+		free(v);
+}
+
 static void
 put_deps(struct buf *b, const struct deps *d)
 {
-	const char **k;
-	size_t i, n;
+	size_t i;
 
 	if (!d) {
 		put_u64(b, 0);
@@ -208,18 +240,8 @@ put_deps(struct buf *b, const struct deps *d)
 	put_u64(b, d->list.n);
 	for (i = 0; i < d->list.n; i++)
 		put_u64(b, ((struct dep *)d->list.v[i])->id);
-	k = sorted_keys(&d->lookups, &n);
-	put_u64(b, n);
-	for (i = 0; i < n; i++) {
-		put_str(b, k[i]);
-		put_str(b, strmap_gets(&d->lookups, k[i]));
-	}
-	free(k);
-	k = sorted_keys(&d->templates, &n);
-	put_u64(b, n);
-	for (i = 0; i < n; i++)
-		put_str(b, k[i]);
-	free(k);
+	put_small_map(b, &d->lookups, true);
+	put_small_map(b, &d->templates, false);
 	put_u64(b, d->outputs.n);
 	for (i = 0; i < d->outputs.n; i++)
 		put_str(b, d->outputs.v[i]);

@@ -76,6 +76,15 @@ cp -a "$T/s" "$T/copy" && rm -rf "$T/copy/public" "$T/copy/.weft"
 diff -r public "$T/copy/public" >/dev/null
 ok $? "two builds of the same sources are byte-identical (-j1 against all cores)"
 
+# The list of what weft wrote is saved again only when it changes.
+touch -d '2001-01-01' .weft/outputs
+printf 'Second post, edited\n' >posts/second.md
+run "$WEFT" build
+check_status 0 "an edit builds"
+[ "$(stat -c %Y .weft/outputs)" = "$(date -d 2001-01-01 +%s)" ]
+ok $? "an edit that adds and removes no output leaves the list of outputs alone"
+check_grep '^posts/second/index.html$' .weft/outputs "which names the edited page's output"
+
 # A deleted page's output goes away; files nobody wrote stay.
 printf 'mine\n' >public/not-weft.txt
 rm posts/second.md
@@ -83,6 +92,7 @@ run "$WEFT" build
 check_status 0 "a build after a deletion succeeds"
 check_no_file public/posts/second/index.html "a deleted page's output is removed"
 check_no_file public/posts/second "and its directory"
+check_no_grep '^posts/second/' .weft/outputs "and leaves the list of outputs"
 check_file public/not-weft.txt "a file weft never wrote is left alone"
 
 # A build that writes nothing leaves no marker behind; a build killed
