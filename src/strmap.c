@@ -113,7 +113,7 @@ strmap_gets(const struct strmap *m, const char *key)
 void
 strmap_reserve(struct strmap *m, size_t n)
 {
-	size_t cap = m->cap ? m->cap : 16;
+	size_t cap = m->cap ? m->cap : 4;
 
 	while ((n + 1) * 4 > cap * 3)
 		cap *= 2;
@@ -128,7 +128,7 @@ strmap_slot(struct strmap *m, const char *key, size_t len)
 	struct strmap_entry *e;
 
 	if ((m->count + 1) * 4 > m->cap * 3)
-		rehash(m, m->cap ? m->cap * 2 : 16);
+		rehash(m, m->cap ? m->cap * 2 : 4);
 	e = find(m, key, len, h);
 	if (!e->key) {
 		e->key = m->borrowed ? (char *)key : xstrndup(key, len);
