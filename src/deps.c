@@ -64,6 +64,7 @@ get_locked(struct depstore *s, const char *spec, const char *location,
 	d->fired = -1;
 	strmap_init(&d->hits);
 	d->id = (uint32_t)s->all.n;
+	d->saved_id = UINT32_MAX;
 	vec_push(&s->all, d);
 	*slot = d;
 	return d;

@@ -34,6 +34,9 @@ struct dep {
 	size_t saved_hits_len;
 	int fired;		/* this build: -1 undecided, 0 quiet, 1 fired */
 	uint32_t id;		/* for saving */
+	/* Its number in the last build's state file (UINT32_MAX for one
+	 * this build made): records saved again as they were name it so. */
+	uint32_t saved_id;
 };
 
 /* What one page read while it was scanned or rendered. */
@@ -49,6 +52,8 @@ struct depstore {
 	pthread_mutex_t lock;
 	struct strmap bykey;	/* "type\nlocation\nspec" -> struct dep * */
 	struct vec all;		/* struct dep *, by id */
+	uint32_t nsaved;	/* how many the last state file numbered */
+	bool saved_twice;	/* it named one twice (damaged): numbered afresh */
 };
 
 void depstore_init(struct depstore *s);

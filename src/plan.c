@@ -650,6 +650,14 @@ save_page(struct state *st, struct page *p)
 	s->failed = p->failed;
 	s->scan = p->scan_deps;
 	s->render = p->render_deps;
+	/* A page this build neither scanned nor rendered, in which it saw
+	 * nothing change (links found, backlinks, state), has the record it
+	 * had, byte for byte: state_save copies it where it can. */
+	if (p->old && p->restored && !p->render && !p->change && !p->failed &&
+	    p->saved_state == p->old->state && (p->old->state || !p->state)) {
+		s->raw = p->old->raw;
+		s->rawlen = p->old->rawlen;
+	}
 	vec_push(&st->order, s);
 }
 

@@ -276,20 +276,53 @@ put_page(struct buf *b, const struct state_page *p)
 	put_deps(b, p->render);
 }
 
-/* Numbers the dependencies the pages use, in a stable order, and writes
- * them. */
 static void
+put_dep(struct buf *b, struct dep *d)
+{
+	const char **k;
+	size_t j, h;
+
+	put_str(b, d->spec);
+	put_str(b, d->location);
+	put_u64(b, d->type);
+	if (!d->fresh && d->saved_hits) {
+		memcpy(room(b, d->saved_hits_len), d->saved_hits, d->saved_hits_len);
+		b->len += d->saved_hits_len;
+		return;
+	}
+	k = sorted_keys(&d->hits, &h);
+	put_u64(b, h);
+	for (j = 0; j < h; j++) {
+		put_str(b, k[j]);
+		put_u64(b, (uintptr_t)strmap_gets(&d->hits, k[j]));
+	}
+	free(k);
+}
+
+/*
+ * Numbers the dependencies the pages use and writes them. Records saved as
+ * they were (raw) name dependencies by their numbers in the last file:
+ * when there are such, every dependency the last file numbered keeps its
+ * number (one no page uses any more too) and new ones follow. Otherwise,
+ * or when a quarter of the old numbers are unused (the file would only
+ * grow), they are numbered afresh in order of first use, and raw records
+ * are written from their fields. Returns whether they may be copied.
+ */
+static bool
 put_all_deps(struct buf *b, const struct state *st, const struct state_page **pages, size_t n)
 {
+	struct depstore *ds = st->deps;
 	struct vec used = VEC_INIT;
-	size_t i, j, h;
+	size_t i, j, h, raw = 0, nsaved = ds->nsaved, oldused = 0;
+	bool keep;
 
-	for (i = 0; i < st->deps->all.n; i++)
-		((struct dep *)st->deps->all.v[i])->id = UINT32_MAX;
+	for (i = 0; i < ds->all.n; i++)
+		((struct dep *)ds->all.v[i])->id = UINT32_MAX;
 	for (i = 0; i < n; i++) {
 		const struct state_page *p = pages[i];
 		const struct deps *lists[2] = { p->scan, p->render };
 
+		raw += p->raw != NULL;
 		for (h = 0; h < 2; h++) {
 			for (j = 0; lists[h] && j < lists[h]->list.n; j++) {
 				struct dep *d = lists[h]->list.v[j];
@@ -297,32 +330,43 @@ put_all_deps(struct buf *b, const struct state *st, const struct state_page **pa
 				if (d->id == UINT32_MAX) {
 					d->id = (uint32_t)used.n;
 					vec_push(&used, d);
+					oldused += d->saved_id != UINT32_MAX;
 				}
 			}
 		}
 	}
-	put_u64(b, used.n);
-	for (i = 0; i < used.n; i++) {
-		struct dep *d = used.v[i];
-		const char **k;
+	keep = raw && !ds->saved_twice && nsaved - oldused <= nsaved / 4;
+	if (keep) {
+		/* The old numbers, then the new dependencies in use. */
+		struct dep **all = xcalloc(nsaved + used.n + 1, sizeof(*all));
+		size_t nall = nsaved;
 
-		put_str(b, d->spec);
-		put_str(b, d->location);
-		put_u64(b, d->type);
-		if (!d->fresh && d->saved_hits) {
-			memcpy(room(b, d->saved_hits_len), d->saved_hits, d->saved_hits_len);
-			b->len += d->saved_hits_len;
-			continue;
+		for (i = 0; i < ds->all.n; i++) {
+			struct dep *d = ds->all.v[i];
+
+			if (d->saved_id < nsaved)
+				all[d->saved_id] = d;
 		}
-		k = sorted_keys(&d->hits, &h);
-		put_u64(b, h);
-		for (j = 0; j < h; j++) {
-			put_str(b, k[j]);
-			put_u64(b, (uintptr_t)strmap_gets(&d->hits, k[j]));
+		for (i = 0; i < used.n; i++)
+			if (((struct dep *)used.v[i])->saved_id == UINT32_MAX)
+				all[nall++] = used.v[i];
+		for (i = 0; keep && i < nsaved; i++)
+			keep = all[i] != NULL;
+		if (keep) {
+			vec_release(&used);
+			used.v = (void **)all;
+			used.n = used.cap = nall;
+			for (i = 0; i < used.n; i++)
+				((struct dep *)used.v[i])->id = (uint32_t)i;
+		} else {
+			free(all);
 		}
-		free(k);
 	}
+	put_u64(b, used.n);
+	for (i = 0; i < used.n; i++)
+		put_dep(b, used.v[i]);
 	vec_release(&used);
+	return keep;
 }
 
 /* The pages in the order they are written: as the caller gave them, or
@@ -354,6 +398,7 @@ struct parts {
 	const struct state_page **pages;
 	size_t n, nparts;
 	struct buf *bufs;
+	bool raw;		/* records saved as they were are copied */
 };
 
 static void
@@ -361,10 +406,34 @@ put_part(size_t k, unsigned worker, void *arg)
 {
 	struct parts *pp = arg;
 	size_t i, from = pp->n * k / pp->nparts, to = pp->n * (k + 1) / pp->nparts;
+	struct buf *b = &pp->bufs[k];
 
 	(void)worker;
-	for (i = from; i < to; i++)
-		put_page(&pp->bufs[k], pp->pages[i]);
+	for (i = from; i < to; i++) {
+		const struct state_page *p = pp->pages[i];
+
+		if (!pp->raw || !p->raw) {
+			put_page(b, p);
+			continue;
+		}
+		memcpy(room(b, p->rawlen), p->raw, p->rawlen);
+		b->len += p->rawlen;
+#ifdef WEFT_CHECK_STATE
+		/* Builds with the sanitizers check every copy against the
+		 * record its fields make. */
+		{
+			struct buf check = BUF_INIT;
+
+			put_page(&check, p);
+			if (check.len != p->rawlen || memcmp(check.data, p->raw, p->rawlen) != 0) {
+				fprintf(stderr, "weft: state: the record of %s saved as it was differs\n",
+					p->name);
+				abort();
+			}
+			buf_release(&check);
+		}
+#endif
+	}
 }
 
 static int
@@ -379,7 +448,7 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	struct buf b = BUF_INIT, tmp = BUF_INIT;
 	struct parts pp = { 0 };
 	const char **names;
-	size_t i, n, failed;
+	size_t i, n, failed, copied;
 	FILE *f = NULL;
 	int rc = -1, bad = 0;
 
@@ -425,13 +494,16 @@ state_save(const struct state *st, const char *path, struct diag *d)
 		failed += pp.pages[i]->failed;
 	put_u64(&b, failed);
 	/* The pages. */
-	put_all_deps(&b, st, pp.pages, pp.n);
+	pp.raw = put_all_deps(&b, st, pp.pages, pp.n);
 	put_u64(&b, pp.n);
 	pp.nparts = pp.n < 32 ? 1 : 4 * pool_cores();
 	pp.bufs = xcalloc(pp.nparts, sizeof(*pp.bufs));
 	for (i = 0; i < pp.nparts; i++)
 		buf_init(&pp.bufs[i]);
 	pool_run(pool_cores(), pp.nparts, put_part, &pp);
+	for (i = 0, copied = 0; pp.raw && i < pp.n; i++)
+		copied += pp.pages[i]->raw != NULL;
+	diag_debug(d, "state: %zu of %zu page records saved as they were", copied, pp.n);
 	/* Where each part ends, so a reader can split them too. */
 	put_u64(&b, pp.nparts);
 	for (i = 0; i < pp.nparts; i++)
@@ -587,6 +659,7 @@ get_deps(struct rd *r, struct dep **ids, size_t nids)
 static struct state_page *
 get_page(struct rd *r, struct dep **ids, size_t nids)
 {
+	const unsigned char *start = r->p;
 	const char *name = get_ref(r);
 	struct state_page *p;
 	size_t i;
@@ -622,6 +695,8 @@ get_page(struct rd *r, struct dep **ids, size_t nids)
 	p->failed = get_u64(r) != 0;
 	p->scan = get_deps(r, ids, nids);
 	p->render = get_deps(r, ids, nids);
+	p->raw = start;
+	p->rawlen = (size_t)(r->p - start);
 	return p;
 }
 
@@ -644,6 +719,9 @@ get_all_deps(struct rd *r, struct state *st, size_t *n)
 			break;
 		}
 		ids[i] = depstore_get(st->deps, spec, loc, type);
+		if (ids[i]->saved_id != UINT32_MAX)
+			st->deps->saved_twice = true;
+		ids[i]->saved_id = (uint32_t)i;
 		/* A dependency the file names twice (damaged) has no one
 		 * saved form of its hits. */
 		fresh = !ids[i]->saved_hits && ids[i]->hits.count == 0;
@@ -659,6 +737,7 @@ get_all_deps(struct rd *r, struct state *st, size_t *n)
 		ids[i]->saved_hits = fresh && !r->bad ? start : NULL;
 		ids[i]->saved_hits_len = (size_t)(r->p - start);
 	}
+	st->deps->nsaved = (uint32_t)*n;
 	return ids;
 }
 

@@ -6,7 +6,9 @@
  * The file has two parts. The head (digests, sources, outputs, how many
  * pages failed) is all a build needs to find that nothing changed; the
  * pages and their dependencies, most of the file, are read only when
- * something did. */
+ * something did. Page records name dependencies by number; a build that
+ * reached few pages keeps the numbers and writes the other pages' records
+ * back as it read them. */
 #ifndef WEFT_STATE_H
 #define WEFT_STATE_H
 
@@ -57,6 +59,11 @@ struct state_page {
 	bool mapped;		/* its strings lie in the state file's mapping */
 	struct deps *scan;	/* what its scan read */
 	struct deps *render;	/* what its render read */
+	/* Its record in the mapping, as read. When saving, the same bytes
+	 * to write as they are, or NULL: the fields must say the same (its
+	 * scan and render dependencies are still counted as used). */
+	const unsigned char *raw;
+	size_t rawlen;
 };
 
 struct state {
