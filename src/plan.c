@@ -348,36 +348,34 @@ old_links_hash(const struct state_page *o)
 	return h;
 }
 
-static uint64_t
-resolved_hash(const struct page *p)
+/* Whether p's links lead where the last build's did. */
+static bool
+same_resolved(const struct page *p, const struct state_page *o)
 {
-	uint64_t h = STATE_HASH_INIT;
 	size_t i;
 
+	if (p->nlinks != o->nlinks)
+		return false;
 	for (i = 0; i < p->nlinks; i++)
-		h = state_hash_str(h, p->links[i].to ? p->links[i].to->name : NULL);
-	return h;
+		if (!same(p->links[i].to ? p->links[i].to->name : NULL, o->links[i].to))
+			return false;
+	return true;
 }
 
+/* The hash of p's backlinks' names, made once (the change plan and the
+ * save both want it; backlinks stand once the site is linked). */
 static uint64_t
-old_resolved_hash(const struct state_page *o)
+plan_backlinks_hash(struct page *p)
 {
 	uint64_t h = STATE_HASH_INIT;
 	size_t i;
 
-	for (i = 0; i < o->nlinks; i++)
-		h = state_hash_str(h, o->links[i].to);
-	return h;
-}
-
-static uint64_t
-plan_backlinks_hash(const struct page *p)
-{
-	uint64_t h = STATE_HASH_INIT;
-	size_t i;
-
+	if (p->backlinks_hashed)
+		return p->backlinks_hash;
 	for (i = 0; i < p->backlinks.n; i++)
 		h = state_hash_str(h, ((struct page *)p->backlinks.v[i])->name);
+	p->backlinks_hash = h;
+	p->backlinks_hashed = true;
 	return h;
 }
 
@@ -578,7 +576,7 @@ plan_changes(struct build *b)
 		} else {
 			if (!p->restored)
 				compare_scan(p);
-			if (resolved_hash(p) != old_resolved_hash(p->old))
+			if (!same_resolved(p, p->old))
 				p->change |= CHANGE_RESOLVED;
 			if (plan_backlinks_hash(p) != p->old->backlinks_hash)
 				p->change |= CHANGE_BACKLINKS;

@@ -94,6 +94,8 @@ struct page {
 	bool render;		/* rendered in this build */
 	bool restored;		/* scan results taken from the last build */
 	bool links_kept;	/* its links' was names are the last build's */
+	bool backlinks_hashed;	/* backlinks_hash is set */
+	uint64_t backlinks_hash;	/* of its backlinks' names (plan.c) */
 	atomic_bool text_ready;	/* text, body and code may be read without the lock */
 	struct state_page *old;	/* its record in the last build, or NULL */
 };
