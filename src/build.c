@@ -652,6 +652,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 		goto out;
 	}
 	phase(&b, "sources");
+	plan_outputs(&b);
 	plan_dates(&b);
 	if (scan_all(&b) < 0)
 		errors++;

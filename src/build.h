@@ -69,6 +69,12 @@ struct build {
 	struct strmap template_digests;	/* name -> digest, as the build started */
 	struct strmap specs;	/* compiled PageSpecs, while planning */
 	pthread_mutex_t textlock;	/* reading restored pages' texts */
+	/* Looking for outputs deleted by hand (plan_outputs), in the
+	 * background from the walk's end to plan_changes, at these pages. */
+	pthread_t outputs_thread;
+	bool outputs_looking;
+	struct page **outputs_pages;
+	size_t outputs_n;
 	struct vec changed;	/* struct page *: what changed since the last build */
 	struct vec deleted;	/* char *: names of pages gone (keys of old.pages) */
 	size_t added;

@@ -531,15 +531,54 @@ must_render(struct build *b, struct page *p)
 	return true;
 }
 
-static void
-check_output(size_t i, unsigned worker, void *arg)
+/* A stat of every page's output, a system call each, overlaps the scan
+ * and the linking, which leave a core idle. The pages are those the walk
+ * found (their outputs' names stand); the thread writes only their
+ * output_seen, read once it is joined. */
+static void *
+look_for_outputs(void *arg)
 {
 	struct build *b = arg;
-	struct page *p = b->site.pages.v[i];
+	size_t i;
 
-	(void)worker;
-	if (p->dest && !p->render && !output_exists(&b->out, p->dest))
-		p->render = true;
+	for (i = 0; i < b->outputs_n; i++) {
+		struct page *p = b->outputs_pages[i];
+
+		if (p->dest)
+			p->output_seen = output_exists(&b->out, p->dest) ? 1 : 2;
+	}
+	return NULL;
+}
+
+void
+plan_outputs(struct build *b)
+{
+	if (!b->incremental)
+		return;
+	b->outputs_n = b->site.pages.n;
+	b->outputs_pages = xcalloc(b->outputs_n + 1, sizeof(*b->outputs_pages));
+	memcpy(b->outputs_pages, b->site.pages.v, b->outputs_n * sizeof(*b->outputs_pages));
+	b->outputs_looking = pthread_create(&b->outputs_thread, NULL, look_for_outputs, b) == 0;
+	if (!b->outputs_looking)
+		look_for_outputs(b);
+}
+
+/* An output someone deleted is written again. */
+static void
+outputs_missing(struct build *b)
+{
+	size_t i;
+
+	if (b->outputs_looking)
+		pthread_join(b->outputs_thread, NULL);
+	b->outputs_looking = false;
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+
+		if (p->dest && !p->render &&
+		    (p->output_seen ? p->output_seen == 2 : !output_exists(&b->out, p->dest)))
+			p->render = true;
+	}
 }
 
 bool
@@ -600,10 +639,8 @@ plan_changes(struct build *b)
 				!b->incremental || (p->change & (CHANGE_ADDED | CHANGE_TEXT)) :
 				p->kind == SRC_PAGE && must_render(b, p);
 	}
-	/* An output someone deleted is written again: a stat per page, on
-	 * every core. */
 	if (b->incremental)
-		pool_run(b->nthreads, b->site.pages.n, check_output, b);
+		outputs_missing(b);
 	for (i = 0; !b->theme_changed && i < b->old.outputs.n; i++)
 		if (!output_exists(&b->out, b->old.outputs.v[i]))
 			b->theme_changed = true;
@@ -771,4 +808,7 @@ plan_end(struct build *b)
 	free(b->digest_theme);
 	free(b->head);
 	free(b->statefile);
+	if (b->outputs_looking)
+		pthread_join(b->outputs_thread, NULL);
+	free(b->outputs_pages);
 }

@@ -14,6 +14,8 @@ struct page;
  *   plan_begin     digests of configuration, plugins, theme; the last state
  *   plan_sources   each source against the last build (after scan_tree);
  *                  true when nothing at all can have changed
+ *   plan_outputs   starts looking for pages' outputs deleted by hand, in
+ *                  the background until plan_changes
  *   plan_dates     page dates (git history only when it moved)
  *   plan_restore   for each page about to be scanned: its last scan
  *                  results instead, when they still hold
@@ -28,6 +30,7 @@ struct page;
  */
 void plan_begin(struct build *b);
 bool plan_sources(struct build *b);
+void plan_outputs(struct build *b);
 void plan_dates(struct build *b);
 bool plan_restore(struct build *b, struct page *p);
 bool plan_same_pages(struct build *b);

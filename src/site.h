@@ -94,6 +94,7 @@ struct page {
 	bool render;		/* rendered in this build */
 	bool restored;		/* scan results taken from the last build */
 	bool links_kept;	/* its links' was names are the last build's */
+	unsigned char output_seen;	/* plan_outputs: 0 not looked at, 1 there, 2 missing */
 	bool backlinks_hashed;	/* backlinks_hash is set */
 	uint64_t backlinks_hash;	/* of its backlinks' names (plan.c) */
 	atomic_bool text_ready;	/* text, body and code may be read without the lock */
