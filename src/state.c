@@ -393,31 +393,63 @@ pages_in_order(const struct state *st, size_t *n)
 }
 
 /* The page records, most of the file, are written in parts on every
- * core, each part to its own buffer. */
+ * core. A part is a run of pieces: records made from their fields, in the
+ * part's buffer, and records saved as they were, left in the mapping they
+ * were read from (neighbours there are neighbours in the file, so a piece
+ * may span thousands), written from where they lie. */
+struct piece {
+	const unsigned char *raw;	/* NULL: at off in the part's buffer */
+	size_t off, len;
+};
+
+struct part_out {
+	struct buf buf;
+	struct piece *pieces;
+	size_t npieces, cap, len;
+};
+
 struct parts {
 	const struct state_page **pages;
 	size_t n, nparts;
-	struct buf *bufs;
+	struct part_out *out;
 	bool raw;		/* records saved as they were are copied */
 };
+
+/* Adds len bytes to part o: from the mapping at raw, or the last len of
+ * its buffer when raw is NULL; a piece that continues the last grows it. */
+static void
+add_piece(struct part_out *o, const unsigned char *raw, size_t len)
+{
+	struct piece *last = o->npieces ? &o->pieces[o->npieces - 1] : NULL;
+
+	o->len += len;
+	if (last && (raw ? last->raw && last->raw + last->len == raw :
+		     !last->raw && last->off + last->len == o->buf.len - len)) {
+		last->len += len;
+		return;
+	}
+	o->pieces = xgrow(o->pieces, &o->cap, o->npieces + 1, sizeof(*o->pieces));
+	o->pieces[o->npieces++] = (struct piece){ raw, raw ? 0 : o->buf.len - len, len };
+}
 
 static void
 put_part(size_t k, unsigned worker, void *arg)
 {
 	struct parts *pp = arg;
 	size_t i, from = pp->n * k / pp->nparts, to = pp->n * (k + 1) / pp->nparts;
-	struct buf *b = &pp->bufs[k];
+	struct part_out *o = &pp->out[k];
 
 	(void)worker;
 	for (i = from; i < to; i++) {
 		const struct state_page *p = pp->pages[i];
+		size_t before = o->buf.len;
 
 		if (!pp->raw || !p->raw) {
-			put_page(b, p);
+			put_page(&o->buf, p);
+			add_piece(o, NULL, o->buf.len - before);
 			continue;
 		}
-		memcpy(room(b, p->rawlen), p->raw, p->rawlen);
-		b->len += p->rawlen;
+		add_piece(o, p->raw, p->rawlen);
 #ifdef WEFT_CHECK_STATE
 		/* Builds with the sanitizers check every copy against the
 		 * record its fields make. */
@@ -437,9 +469,24 @@ put_part(size_t k, unsigned worker, void *arg)
 }
 
 static int
-write_all(FILE *f, const struct buf *b)
+write_all(FILE *f, const void *data, size_t len)
 {
-	return b->len && fwrite(b->data, 1, b->len, f) != b->len ? -1 : 0;
+	return len && fwrite(data, 1, len, f) != len ? -1 : 0;
+}
+
+static int
+write_part(FILE *f, const struct part_out *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->npieces; i++) {
+		const struct piece *c = &o->pieces[i];
+
+		if (write_all(f, c->raw ? c->raw : (const unsigned char *)o->buf.data + c->off,
+			      c->len) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -497,9 +544,9 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	pp.raw = put_all_deps(&b, st, pp.pages, pp.n);
 	put_u64(&b, pp.n);
 	pp.nparts = pp.n < 32 ? 1 : 4 * pool_cores();
-	pp.bufs = xcalloc(pp.nparts, sizeof(*pp.bufs));
+	pp.out = xcalloc(pp.nparts, sizeof(*pp.out));
 	for (i = 0; i < pp.nparts; i++)
-		buf_init(&pp.bufs[i]);
+		buf_init(&pp.out[i].buf);
 	pool_run(pool_cores(), pp.nparts, put_part, &pp);
 	for (i = 0, copied = 0; pp.raw && i < pp.n; i++)
 		copied += pp.pages[i]->raw != NULL;
@@ -507,15 +554,15 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	/* Where each part ends, so a reader can split them too. */
 	put_u64(&b, pp.nparts);
 	for (i = 0; i < pp.nparts; i++)
-		put_u64(&b, pp.bufs[i].len);
+		put_u64(&b, pp.out[i].len);
 	b.data[b.len] = '\0';
 
 	buf_printf(&tmp, "%s.new", path);
 	if (path_mkdirs_parent(path) < 0 || !(f = fopen(tmp.data, "wb")))
 		bad = 1;
-	bad = bad || write_all(f, &b) < 0;
+	bad = bad || write_all(f, b.data, b.len) < 0;
 	for (i = 0; !bad && i < pp.nparts; i++)
-		bad = write_all(f, &pp.bufs[i]) < 0;
+		bad = write_part(f, &pp.out[i]) < 0;
 	if (f && fclose(f) != 0)
 		bad = 1;
 	if (bad || rename(tmp.data, path) < 0) {
@@ -525,9 +572,11 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	}
 	rc = 0;
 out:
-	for (i = 0; i < pp.nparts; i++)
-		buf_release(&pp.bufs[i]);
-	free(pp.bufs);
+	for (i = 0; i < pp.nparts; i++) {
+		buf_release(&pp.out[i].buf);
+		free(pp.out[i].pieces);
+	}
+	free(pp.out);
 	free(pp.pages);
 	buf_release(&b);
 	buf_release(&tmp);
