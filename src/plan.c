@@ -237,13 +237,19 @@ scan_deps_fired(struct build *b, const struct deps *d)
 static void
 restore_links(struct build *b, struct page *p, const struct state_page *o)
 {
+	const char *last = NULL, *interned = NULL;
 	size_t i;
 
 	for (i = 0; i < o->nlinks; i++) {
 		const struct state_link *l = &o->links[i];
-		const char *type = l->type ? site_linktype(&b->site, l->type) : NULL;
 
-		page_add_link(p, l->target, strlen(l->target), type, l->line);
+		/* A page's typed links are mostly of one type (its tags): the
+		 * site's interned copy, which takes a lock, once. */
+		if (l->type && (!last || strcmp(l->type, last) != 0)) {
+			last = l->type;
+			interned = site_linktype(&b->site, last);
+		}
+		page_add_link(p, l->target, strlen(l->target), l->type ? interned : NULL, l->line);
 		p->links[p->nlinks - 1].was = l->to;
 	}
 	p->links_kept = true;
