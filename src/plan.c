@@ -95,9 +95,10 @@ flag_new(struct page *p)
 }
 
 /* Whether p's source differs from its record in the last build: by its
- * stat first, by its bytes when that differs. */
+ * stat first, by its bytes when that differs (*read counts those). */
 static bool
-source_changed(struct build *b, struct page *p, const struct state_source *os)
+source_changed(struct build *b, struct page *p, const struct state_source *os,
+	       size_t *read)
 {
 	if (os->size == p->size && os->mtime_ns == p->mtime_ns &&
 	    os->ctime_ns == p->ctime_ns && os->ino == p->ino) {
@@ -106,6 +107,7 @@ source_changed(struct build *b, struct page *p, const struct state_source *os)
 	}
 	if (p->kind == SRC_FILE)
 		return true;	/* copied again; the writer skips equal bytes */
+	(*read)++;
 	if (render_read(b, p) < 0)
 		return true;
 	return p->text_hash != os->hash;
@@ -115,7 +117,7 @@ bool
 plan_sources(struct build *b)
 {
 	struct strmap_entry *e;
-	size_t i, iter = 0;
+	size_t i, iter = 0, read = 0;
 	bool quiet = b->incremental && !b->theme_changed && b->old.failed == 0 &&
 		     b->changed_templates.count == 0 && same(b->head, b->old.head);
 
@@ -130,10 +132,17 @@ plan_sources(struct build *b)
 		if (!os) {
 			flag_new(p);
 			quiet = false;
-		} else if (source_changed(b, p, os)) {
+		} else if (source_changed(b, p, os, &read)) {
 			p->change |= CHANGE_TEXT;
 			quiet = false;
 		}
+	}
+	/* Sources read because their stat changed though their bytes did
+	 * not (a clone, a copy, a touch): the state learns their stat now,
+	 * or every build would read them again. */
+	if (read) {
+		diag_debug(b->diag, "sources: %zu read, their stat changed", read);
+		quiet = false;
 	}
 	/* A source gone. */
 	while (quiet && (e = strmap_next(&b->old.sources, &iter)))

@@ -61,6 +61,18 @@ check_status 0 "a second build succeeds"
 [ "$(stat -c %Y public/posts/first/index.html)" = "$(date -d 2001-01-01 +%s)" ]
 ok $? "an output whose bytes did not change is not rewritten"
 
+# A source copied in again with the same bytes and date (a checkout, a
+# restore) is read once to find it unchanged; the state then knows its
+# new stat.
+cp -p posts/first.mdwn "$T/first" && mv "$T/first" posts/first.mdwn
+run "$WEFT" build -vv
+check_grep 'sources: 1 read, their stat changed' "$T/err" "a source copied in again is read to compare"
+[ "$(stat -c %Y public/posts/first/index.html)" = "$(date -d 2001-01-01 +%s)" ]
+ok $? "and, its bytes the same, its page is not written"
+run "$WEFT" build -vv
+check_no_grep 'read, their stat changed' "$T/err" "the next build does not read it again"
+check_grep 'nothing changed' "$T/err" "and finds nothing changed"
+
 # libsass and libmicrohttpd are opened when needed, not as weft starts:
 # the full build compiled the theme's SCSS, a build with nothing to do
 # loads neither (the dynamic loader names every file it opens).
