@@ -173,58 +173,56 @@ put_str(struct buf *b, const char *s)
 }
 
 static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The keys of m, sorted, so the file is the same for the same state. */
-static const char **
-sorted_keys(const struct strmap *m, size_t *n)
-{
-	const char **k = xcalloc(m->count + 1, sizeof(*k));
-	struct strmap_entry *e;
-	size_t iter = 0;
-
-	*n = 0;
-	while ((e = strmap_next(m, &iter)))
-		k[(*n)++] = e->key;
-	if (*n)
-		qsort(k, *n, sizeof(*k), str_cmp);
-	return k;
-}
-
-static int
 entry_cmp(const void *a, const void *b)
 {
 	return strcmp((*(const struct strmap_entry *const *)a)->key,
 		      (*(const struct strmap_entry *const *)b)->key);
 }
 
-/* The entries of a page's small map (lookups, templates), sorted by key
- * as sorted_keys has them, each value too when vals: without allocating
- * for the many maps of a handful. */
-static void
-put_small_map(struct buf *b, const struct strmap *m, bool vals)
-{
-	const struct strmap_entry *small[16], **v = small;
-	struct strmap_entry *e;
-	size_t i, n = 0, iter = 0;
+/* A map's entries sorted by key, so the file is the same for the same
+ * state; most maps written (a page's lookups and templates) hold a
+ * handful, which fit in small. */
+struct sorted {
+	const struct strmap_entry **v, *small[16];
+	size_t n;
+};
 
-	if (m->count > 16)
-		v = xcalloc(m->count, sizeof(*v));
+static void
+sort_entries(struct sorted *s, const struct strmap *m)
+{
+	struct strmap_entry *e;
+	size_t iter = 0;
+
+	s->v = m->count > 16 ? xcalloc(m->count, sizeof(*s->v)) : s->small;
+	s->n = 0;
 	while ((e = strmap_next(m, &iter)))
-		v[n++] = e;
-	if (n > 1)
-		qsort(v, n, sizeof(*v), entry_cmp);
-	put_u64(b, n);
-	for (i = 0; i < n; i++) {
-		put_str(b, v[i]->key);
+		s->v[s->n++] = e;
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), entry_cmp);
+}
+
+static void
+sorted_release(struct sorted *s)
+{
+	if (s->v != s->small)
+		free(s->v);
+}
+
+/* A map of strings, sorted: its keys, each with its value when vals. */
+static void
+put_map(struct buf *b, const struct strmap *m, bool vals)
+{
+	struct sorted s;
+	size_t i;
+
+	sort_entries(&s, m);
+	put_u64(b, s.n);
+	for (i = 0; i < s.n; i++) {
+		put_str(b, s.v[i]->key);
 		if (vals)
-			put_str(b, v[i]->val);
+			put_str(b, s.v[i]->val);
 	}
-	if (v != small)
-		free(v);
+	sorted_release(&s);
 }
 
 static void
@@ -240,8 +238,8 @@ put_deps(struct buf *b, const struct deps *d)
 	put_u64(b, d->list.n);
 	for (i = 0; i < d->list.n; i++)
 		put_u64(b, ((struct dep *)d->list.v[i])->id);
-	put_small_map(b, &d->lookups, true);
-	put_small_map(b, &d->templates, false);
+	put_map(b, &d->lookups, true);
+	put_map(b, &d->templates, false);
 	put_u64(b, d->outputs.n);
 	for (i = 0; i < d->outputs.n; i++)
 		put_str(b, d->outputs.v[i]);
@@ -279,8 +277,8 @@ put_page(struct buf *b, const struct state_page *p)
 static void
 put_dep(struct buf *b, struct dep *d)
 {
-	const char **k;
-	size_t j, h;
+	struct sorted hits;
+	size_t j;
 
 	put_str(b, d->spec);
 	put_str(b, d->location);
@@ -290,13 +288,13 @@ put_dep(struct buf *b, struct dep *d)
 		b->len += d->saved_hits_len;
 		return;
 	}
-	k = sorted_keys(&d->hits, &h);
-	put_u64(b, h);
-	for (j = 0; j < h; j++) {
-		put_str(b, k[j]);
-		put_u64(b, (uintptr_t)strmap_gets(&d->hits, k[j]));
+	sort_entries(&hits, &d->hits);
+	put_u64(b, hits.n);
+	for (j = 0; j < hits.n; j++) {
+		put_str(b, hits.v[j]->key);
+		put_u64(b, (uintptr_t)hits.v[j]->val);
 	}
-	free(k);
+	sorted_release(&hits);
 }
 
 /*
@@ -306,9 +304,9 @@ put_dep(struct buf *b, struct dep *d)
  * number (one no page uses any more too) and new ones follow. Otherwise,
  * or when a quarter of the old numbers are unused (the file would only
  * grow), they are numbered afresh in order of first use, and raw records
- * are written from their fields. Returns whether they may be copied.
+ * are written from their fields. Returns how many are copied.
  */
-static bool
+static size_t
 put_all_deps(struct buf *b, const struct state *st, const struct state_page **pages, size_t n)
 {
 	struct depstore *ds = st->deps;
@@ -366,7 +364,7 @@ put_all_deps(struct buf *b, const struct state *st, const struct state_page **pa
 	for (i = 0; i < used.n; i++)
 		put_dep(b, used.v[i]);
 	vec_release(&used);
-	return keep;
+	return keep ? raw : 0;
 }
 
 /* The pages in the order they are written: as the caller gave them, or
@@ -375,7 +373,7 @@ static const struct state_page **
 pages_in_order(const struct state *st, size_t *n)
 {
 	const struct state_page **v;
-	const char **names;
+	struct sorted names;
 	size_t i;
 
 	if (st->order.n) {
@@ -384,11 +382,12 @@ pages_in_order(const struct state *st, size_t *n)
 		memcpy(v, st->order.v, *n * sizeof(*v));
 		return v;
 	}
-	names = sorted_keys(&st->pages, n);
+	sort_entries(&names, &st->pages);
+	*n = names.n;
 	v = xcalloc(*n + 1, sizeof(*v));
 	for (i = 0; i < *n; i++)
-		v[i] = strmap_gets(&st->pages, names[i]);
-	free(names);
+		v[i] = names.v[i]->val;
+	sorted_release(&names);
 	return v;
 }
 
@@ -504,19 +503,21 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	put_str(&b, st->plugins);
 	put_str(&b, st->theme);
 	put_str(&b, st->head);
-	names = sorted_keys(&st->templates, &n);
-	put_u64(&b, n);
-	for (i = 0; i < n; i++) {
-		put_str(&b, names[i]);
-		put_str(&b, strmap_gets(&st->templates, names[i]));
-	}
-	free(names);
+	put_map(&b, &st->templates, true);
+	/* The sources in the caller's order, else sorted by path. */
 	if (st->source_order.n == st->sources.count) {
 		n = st->source_order.n;
 		names = xcalloc(n + 1, sizeof(*names));
 		memcpy(names, st->source_order.v, n * sizeof(*names));
 	} else {
-		names = sorted_keys(&st->sources, &n);
+		struct sorted paths;
+
+		sort_entries(&paths, &st->sources);
+		n = paths.n;
+		names = xcalloc(n + 1, sizeof(*names));
+		for (i = 0; i < n; i++)
+			names[i] = paths.v[i]->key;
+		sorted_release(&paths);
 	}
 	put_u64(&b, n);
 	for (i = 0; i < n; i++) {
@@ -541,15 +542,14 @@ state_save(const struct state *st, const char *path, struct diag *d)
 		failed += pp.pages[i]->failed;
 	put_u64(&b, failed);
 	/* The pages. */
-	pp.raw = put_all_deps(&b, st, pp.pages, pp.n);
+	copied = put_all_deps(&b, st, pp.pages, pp.n);
+	pp.raw = copied > 0;
 	put_u64(&b, pp.n);
 	pp.nparts = pp.n < 32 ? 1 : 4 * pool_cores();
 	pp.out = xcalloc(pp.nparts, sizeof(*pp.out));
 	for (i = 0; i < pp.nparts; i++)
 		buf_init(&pp.out[i].buf);
 	pool_run(pool_cores(), pp.nparts, put_part, &pp);
-	for (i = 0, copied = 0; pp.raw && i < pp.n; i++)
-		copied += pp.pages[i]->raw != NULL;
 	diag_debug(d, "state: %zu of %zu page records saved as they were", copied, pp.n);
 	/* Where each part ends, so a reader can split them too. */
 	put_u64(&b, pp.nparts);
