@@ -40,7 +40,7 @@ lazylib_load(struct lazylib *lib, struct diag *d)
 			dlclose(h);
 			goto out;
 		}
-		memcpy(lib->slots[i], &fn, sizeof(fn));
+		memcpy((char *)lib->table + i * sizeof(void (*)(void)), &fn, sizeof(fn));
 	}
 	atomic_store_explicit(&lib->loaded, 1, memory_order_release);
 out:

@@ -15,14 +15,14 @@
 
 struct diag;
 
-/* One library: its SONAME, what weft needs it for (for the error), and its
- * functions, by name, each with the address of the pointer that is to
- * hold it. */
+/* One library: its SONAME, what weft needs it for (for the error), its
+ * functions by name, and the table of pointers to fill, one a name in
+ * order (LAZYLIB_DEFINE makes both). */
 struct lazylib {
 	const char *soname;
 	const char *purpose;		/* "SCSS", "weft serve" */
 	const char *const *names;	/* NULL-terminated */
-	void *const *slots;		/* the address of each function pointer */
+	void *table;
 	atomic_int loaded;		/* lazylib_load's; starts 0 */
 };
 
@@ -33,8 +33,21 @@ int lazylib_load(struct lazylib *lib, struct diag *d);
 
 /* For a module's list of the functions it uses, an X-macro of their real
  * names: a struct member typed as a pointer to the function, and its name
- * for dlsym. The module calls lib.name(...) once lazylib_load succeeded. */
+ * for dlsym. */
 #define LAZYLIB_POINTER(f)	__typeof__(f) *f;
 #define LAZYLIB_NAME(f)		#f,
+
+/*
+ * Defines var, a struct with a pointer for each function LIST names, and
+ * lib, the struct lazylib that fills it: the module calls var.name(...)
+ * once lazylib_load(&lib, d) succeeded. The pointers, all of one size,
+ * lie one after the other, as many as the names.
+ */
+#define LAZYLIB_DEFINE(var, lib, LIST, soname, purpose)				\
+	static struct { LIST(LAZYLIB_POINTER) } var;				\
+	static const char *const var##_names[] = { LIST(LAZYLIB_NAME) NULL };	\
+	_Static_assert(sizeof(var) == (sizeof(var##_names) / sizeof(*var##_names) - 1) * \
+		       sizeof(void (*)(void)), "one pointer a name");		\
+	static struct lazylib lib = { soname, purpose, var##_names, &var, 0 }
 
 #endif

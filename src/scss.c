@@ -55,13 +55,7 @@
 	X(sass_option_set_omit_source_map_url) \
 	X(sass_option_set_output_style) \
 	X(sass_option_set_source_comments)
-static struct {
-	SASS_FUNCTIONS(LAZYLIB_POINTER)
-} sass;
-#define SASS_SLOT(f) &sass.f,
-static const char *const sass_names[] = { SASS_FUNCTIONS(LAZYLIB_NAME) NULL };
-static void *const sass_slots[] = { SASS_FUNCTIONS(SASS_SLOT) };
-static struct lazylib libsass = { WEFT_SASS_SONAME, "SCSS", sass_names, sass_slots, 0 };
+LAZYLIB_DEFINE(sass, libsass, SASS_FUNCTIONS, WEFT_SASS_SONAME, "SCSS");
 
 /*
  * libsass 3.6 frees the import list an importer returns only when the

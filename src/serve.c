@@ -39,13 +39,7 @@
 	X(MHD_queue_response) \
 	X(MHD_start_daemon) \
 	X(MHD_stop_daemon)
-static struct {
-	MHD_FUNCTIONS(LAZYLIB_POINTER)
-} mhd;
-#define MHD_SLOT(f) &mhd.f,
-static const char *const mhd_names[] = { MHD_FUNCTIONS(LAZYLIB_NAME) NULL };
-static void *const mhd_slots[] = { MHD_FUNCTIONS(MHD_SLOT) };
-static struct lazylib libmhd = { WEFT_MICROHTTPD_SONAME, "weft serve", mhd_names, mhd_slots, 0 };
+LAZYLIB_DEFINE(mhd, libmhd, MHD_FUNCTIONS, WEFT_MICROHTTPD_SONAME, "weft serve");
 
 enum {
 	PING_SECONDS = 15,	/* an idle event stream's keep-alive */
