@@ -565,6 +565,7 @@ struct sval {
 	double num;
 	char *str;
 	char *nat;		/* natural keys: lc, first \W+ run dropped */
+	bool ready;		/* worked out (the fields above are set) */
 };
 
 struct srec {
@@ -870,6 +871,21 @@ key_cmp(const struct skey *k, const struct sval *a, const struct sval *b)
 	}
 }
 
+/* Key i of r, worked out when a comparison first needs it: a key after
+ * the first only breaks ties ("age title" titles a page only when another
+ * has its date), so most are never needed. */
+static const struct sval *
+rec_key(const struct srec *r, size_t i)
+{
+	struct sval *v = &r->v[i];
+
+	if (!v->ready) {
+		key_value(v, r->p, &r->spec->k[i]);
+		v->ready = true;
+	}
+	return v;
+}
+
 static int
 srec_cmp(const void *x, const void *y)
 {
@@ -879,7 +895,7 @@ srec_cmp(const void *x, const void *y)
 	int c;
 
 	for (i = 0; i < ss->n; i++) {
-		c = key_cmp(&ss->k[i], &a->v[i], &b->v[i]);
+		c = key_cmp(&ss->k[i], rec_key(a, i), rec_key(b, i));
 		if (c)
 			return ss->k[i].neg ? -c : c;
 	}
@@ -892,14 +908,12 @@ sort_by(struct page **pages, size_t n, const struct sortspec *ss)
 {
 	struct srec *r = xcalloc(n ? n : 1, sizeof(*r));
 	struct sval *vals = xcalloc(n * ss->n + 1, sizeof(*vals));
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		r[i].p = pages[i];
 		r[i].spec = ss;
 		r[i].v = vals + i * ss->n;
-		for (j = 0; j < ss->n; j++)
-			key_value(&r[i].v[j], pages[i], &ss->k[j]);
 	}
 	qsort(r, n, sizeof(*r), srec_cmp);
 	for (i = 0; i < n; i++)
