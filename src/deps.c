@@ -179,7 +179,6 @@ deps_commit(struct deprec *rec, struct depstore *s)
 		strmap_release(&rec->dep->hits, NULL);
 		rec->dep->hits = rec->hits;
 		rec->dep->fresh = true;
-		rec->dep->saved_hits = NULL;
 		strmap_init(&rec->hits);
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -28,8 +28,8 @@ struct dep {
 	struct strmap hits;	/* page name -> (void *)(uintptr_t)deptype */
 	bool fresh;		/* hits recorded by this build */
 	/* The hits as the last build's state file holds them (their count
-	 * and entries, in the mapping), while they are not fresh: saved
-	 * again as they are. */
+	 * and entries, in the mapping): saved again as they are while they
+	 * are not fresh, or when the fresh ones are the same. */
 	const void *saved_hits;
 	size_t saved_hits_len;
 	int fired;		/* this build: -1 undecided, 0 quiet, 1 fired */

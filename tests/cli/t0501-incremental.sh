@@ -106,7 +106,7 @@ edit() {	# one random edit; says what it did
 	esac
 }
 
-copied=0
+copied=0 same=0
 for seed in $seeds; do
 	awk -v s="$seed" 'BEGIN { srand(s); for (i = 0; i < 100000; i++) print int(rand() * 1000003) }' >"$T/rand"
 	S=$T/site
@@ -124,6 +124,10 @@ for seed in $seeds; do
 		# fields).
 		grep -q 'state: [1-9][0-9]* of [0-9]* page records saved as they were' "$T/err" &&
 			copied=$((copied + 1))
+		# So are the hits of a dependency that found again what it
+		# found (checked against its map there too).
+		grep -q '; [1-9][0-9]* dependencies found again what they found' "$T/err" &&
+			same=$((same + 1))
 		rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
 		"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
 		full=$?
@@ -140,6 +144,8 @@ for seed in $seeds; do
 done
 [ $copied -gt 0 ]
 ok $? "unchanged pages' records were saved as they were ($copied steps)"
+[ $same -gt 0 ]
+ok $? "hits found again were saved as they were ($same steps)"
 
 # The state survives a build killed halfway: the next build is still right.
 S=$T/site
