@@ -22,6 +22,7 @@ dep_free(struct dep *d)
 	free(d->spec);
 	free(d->location);
 	strmap_release(&d->hits, NULL);
+	free(d->saved);
 	free(d);
 }
 
@@ -108,6 +109,45 @@ deps_free(struct deps *d)
 		free(d->outputs.v[i]);
 	vec_release(&d->outputs);
 	free(d);
+}
+
+/* Whether the saved hits are the ones that answer. */
+static bool
+answers_saved(const struct dep *d)
+{
+	return !d->fresh && d->nsaved;
+}
+
+unsigned
+dep_hit(const struct dep *d, const char *page)
+{
+	size_t lo = 0, hi = d->nsaved;
+
+	if (!answers_saved(d))
+		return (unsigned)(uintptr_t)strmap_gets(&d->hits, page);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(page, d->saved[mid].page);
+
+		if (c == 0)
+			return d->saved[mid].type;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+const char *
+dep_next_hit(const struct dep *d, size_t *iter)
+{
+	struct strmap_entry *e;
+
+	if (answers_saved(d))
+		return *iter < d->nsaved ? d->saved[(*iter)++].page : NULL;
+	e = strmap_next(&d->hits, iter);
+	return e ? e->key : NULL;
 }
 
 void

@@ -21,11 +21,23 @@
  * page), and its hits are recorded once per build. Hits read from the last
  * build's state are kept until this build records the dependency again.
  */
+/* A hit as the last build's state file holds it: the page's name is in
+ * the file's mapping. */
+struct saved_hit {
+	const char *page;
+	unsigned type;
+};
+
 struct dep {
 	char *spec;
 	char *location;
 	unsigned type;
+	/* Its hits: recorded by this build (fresh), else read from the last
+	 * build's state, sorted by name (saved; the map holds them only when
+	 * the file named the dependency twice). */
 	struct strmap hits;	/* page name -> (void *)(uintptr_t)deptype */
+	struct saved_hit *saved;
+	size_t nsaved;
 	bool fresh;		/* hits recorded by this build */
 	/* The hits as the last build's state file holds them (their count
 	 * and entries, in the mapping): saved again as they are while they
@@ -65,6 +77,10 @@ struct dep *depstore_get(struct depstore *s, const char *spec,
 
 struct deps *deps_new(void);
 void deps_free(struct deps *d);
+/* How d hit page (its DEP_* bits), 0 when it did not. */
+unsigned dep_hit(const struct dep *d, const char *page);
+/* The pages d hit, one a call from *iter = 0, then NULL. */
+const char *dep_next_hit(const struct dep *d, size_t *iter);
 /* Adds dep to d (once). */
 void deps_add(struct deps *d, struct dep *dep);
 void deps_lookup(struct deps *d, const char *from, const char *link,

@@ -219,14 +219,14 @@ plan_dates(struct build *b)
 static bool
 scan_dep_fired(struct build *b, const struct dep *d)
 {
-	struct strmap_entry *e;
+	const char *name;
 	size_t iter = 0;
 
-	while ((e = strmap_next(&d->hits, &iter))) {
-		struct page *q = site_page(&b->site, e->key);
+	while ((name = dep_next_hit(d, &iter))) {
+		struct page *q = site_page(&b->site, name);
 
 		if (q ? (q->change & (CHANGE_TEXT | CHANGE_ADDED)) != 0 :
-		    strmap_gets(&b->old.pages, e->key) != NULL)
+		    strmap_gets(&b->old.pages, name) != NULL)
 			return true;
 	}
 	return false;
@@ -452,7 +452,7 @@ dep_fired(struct build *b, struct dep *d)
 	d->fired = 0;
 	for (i = 0; i < b->changed.n && !d->fired; i++) {
 		struct page *q = b->changed.v[i];
-		unsigned how = (unsigned)(uintptr_t)strmap_gets(&d->hits, q->name);
+		unsigned how = dep_hit(d, q->name);
 
 		if (how)
 			d->fired = ((how & DEP_CONTENT) &&
@@ -465,7 +465,7 @@ dep_fired(struct build *b, struct dep *d)
 						 CHANGE_LINKS)) && now_matches(b, d, q);
 	}
 	for (i = 0; i < b->deleted.n && !d->fired; i++)
-		d->fired = strmap_gets(&d->hits, b->deleted.v[i]) != NULL;
+		d->fired = dep_hit(d, b->deleted.v[i]) != 0;
 	return d->fired;
 }
 

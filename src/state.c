@@ -701,20 +701,15 @@ get_count(struct rd *r, size_t min)
 static bool
 hits_as_saved(const struct dep *d)
 {
-	const unsigned char *at = d->saved_hits;
-	struct rd r = { at, at + d->saved_hits_len, false };
-	size_t i, n = get_count(&r, 2);
+	size_t i;
 
-	if (n != d->hits.count)
+	if (d->nsaved != d->hits.count)
 		return false;
-	for (i = 0; i < n && !r.bad; i++) {
-		const char *page = get_ref(&r);
-		uint64_t t = get_u64(&r);
-
-		if (!page || !t || (uintptr_t)strmap_gets(&d->hits, page) != t)
+	for (i = 0; i < d->nsaved; i++)
+		if (!d->saved[i].type ||
+		    (uintptr_t)strmap_gets(&d->hits, d->saved[i].page) != d->saved[i].type)
 			return false;
-	}
-	return !r.bad;
+	return true;
 }
 
 static struct deps *
@@ -804,6 +799,20 @@ get_page(struct rd *r, struct dep **ids, size_t nids)
 	return p;
 }
 
+/* The saved hits of d moved to its map. */
+static void
+hits_to_map(struct dep *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nsaved; i++)
+		strmap_put(&d->hits, d->saved[i].page, strlen(d->saved[i].page),
+			   (void *)(uintptr_t)d->saved[i].type);
+	free(d->saved);
+	d->saved = NULL;
+	d->nsaved = 0;
+}
+
 static struct dep **
 get_all_deps(struct rd *r, struct state *st, size_t *n)
 {
@@ -827,16 +836,30 @@ get_all_deps(struct rd *r, struct state *st, size_t *n)
 			st->deps->saved_twice = true;
 		ids[i]->saved_id = (uint32_t)i;
 		/* A dependency the file names twice (damaged) has no one
-		 * saved form of its hits. */
-		fresh = !ids[i]->saved_hits && ids[i]->hits.count == 0;
+		 * saved form of its hits: they all go to its map. */
+		fresh = !ids[i]->saved_hits && ids[i]->hits.count == 0 && !ids[i]->nsaved;
+		if (!fresh)
+			hits_to_map(ids[i]);
 		start = r->p;
 		h = get_count(r, 2);
+		if (fresh)
+			ids[i]->saved = xcalloc(h + 1, sizeof(*ids[i]->saved));
 		for (j = 0; j < h && !r->bad; j++) {
-			const char *page = get_ref(r);
-			uint64_t t = get_u64(r);
+			struct saved_hit hit = { get_ref(r), (unsigned)get_u64(r) };
 
-			if (page)
-				strmap_put(&ids[i]->hits, page, strlen(page), (void *)(uintptr_t)t);
+			if (!hit.page) {	/* weft writes none: damaged */
+				r->bad = true;
+				break;
+			}
+			if (!fresh) {
+				strmap_put(&ids[i]->hits, hit.page, strlen(hit.page),
+					   (void *)(uintptr_t)hit.type);
+				continue;
+			}
+			/* Sorted, as written: a damaged order cannot be searched. */
+			if (ids[i]->nsaved && strcmp(ids[i]->saved[ids[i]->nsaved - 1].page, hit.page) >= 0)
+				r->bad = true;
+			ids[i]->saved[ids[i]->nsaved++] = hit;
 		}
 		ids[i]->saved_hits = fresh && !r->bad ? start : NULL;
 		ids[i]->saved_hits_len = (size_t)(r->p - start);
