@@ -92,14 +92,25 @@ clean_path(const char *path)
 	return p;
 }
 
-/* Opens the directory dir[0, len) below destdir, creating what is missing
- * when create is set, and refusing to pass through a symlink. */
-static int
-open_dir(struct output *o, const char *dir, size_t len, bool create)
+static void
+close_dir(struct output *o, int fd)
 {
-	int fd = dup(o->dirfd);
+	if (fd >= 0 && fd != o->dirfd)
+		close(fd);
+}
+
+/* Opens the directory dir[0, len) below destdir, creating what is missing
+ * when create is set (*made then says whether the last one was made, and
+ * so is empty), and refusing to pass through a symlink. The destdir's own
+ * descriptor when len is 0: close it with close_dir. */
+static int
+open_dir(struct output *o, const char *dir, size_t len, bool create, bool *made)
+{
+	int fd = o->dirfd;
 	size_t i = 0;
 
+	if (made)
+		*made = false;
 	while (fd >= 0 && i < len) {
 		size_t j = i;
 		char seg[NAME_MAX + 1];
@@ -108,7 +119,7 @@ open_dir(struct output *o, const char *dir, size_t len, bool create)
 		while (j < len && dir[j] != '/')
 			j++;
 		if (j - i > NAME_MAX) {
-			close(fd);
+			close_dir(o, fd);
 			errno = ENAMETOOLONG;
 			return -1;
 		}
@@ -116,10 +127,17 @@ open_dir(struct output *o, const char *dir, size_t len, bool create)
 		seg[j - i] = '\0';
 		next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		/* Another thread may make the directory between the two calls. */
-		if (next < 0 && errno == ENOENT && create &&
-		    (mkdirat(fd, seg, 0777) == 0 || errno == EEXIST))
-			next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
+		if (next < 0 && errno == ENOENT && create) {
+			bool mine = mkdirat(fd, seg, 0777) == 0;
+
+			if (mine || errno == EEXIST)
+				next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (made)
+				*made = mine;
+		} else if (made) {
+			*made = false;
+		}
+		close_dir(o, fd);
 		fd = next;
 		i = j + 1;
 	}
@@ -191,16 +209,22 @@ mark_writing(struct output *o)
 	pthread_mutex_unlock(&o->lock);
 }
 
-/* Writes data to name in dirfd through a temporary file and rename. */
+/* Writes data to name in dirfd through a temporary file and rename. A
+ * temporary file a killed run of this process's id left is removed
+ * first. */
 static int
 replace(int dirfd, const char *name, const char *data, size_t len)
 {
+	static pid_t pid;
 	char tmp[NAME_MAX + 32];
 	int fd, saved;
 
-	snprintf(tmp, sizeof(tmp), ".%.200s.weft-%ld", name, (long)getpid());
-	unlinkat(dirfd, tmp, 0);
+	if (!pid)
+		pid = getpid();
+	snprintf(tmp, sizeof(tmp), ".%.200s.weft-%ld", name, (long)pid);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, data, len) < 0 || close(fd) < 0 ||
@@ -220,7 +244,7 @@ output_write(struct output *o, const char *path, const char *data, size_t len,
 	char *p = clean_path(path);
 	size_t dirlen;
 	int dirfd = -1, rc = -1;
-	bool same;
+	bool same, made;
 
 	if (!p)
 		return diag_error(o->diag, owner, 0,
@@ -232,12 +256,13 @@ output_write(struct output *o, const char *path, const char *data, size_t len,
 		goto out;
 	}
 	dirlen = path_dirlen(p, strlen(p));
-	if ((dirfd = open_dir(o, p, dirlen, true)) < 0) {
+	if ((dirfd = open_dir(o, p, dirlen, true, &made)) < 0) {
 		diag_error(o->diag, owner, 0, "cannot create the directory of %s: %s",
 			   p, strerror(errno));
 		goto out;
 	}
-	same = same_bytes(dirfd, path_base(p), data, len);
+	/* A directory this call made holds nothing yet. */
+	same = !made && same_bytes(dirfd, path_base(p), data, len);
 	if (!same)
 		mark_writing(o);
 	if (!same && replace(dirfd, path_base(p), data, len) < 0) {
@@ -252,8 +277,7 @@ output_write(struct output *o, const char *path, const char *data, size_t len,
 	pthread_mutex_unlock(&o->lock);
 	rc = 0;
 out:
-	if (dirfd >= 0)
-		close(dirfd);
+	close_dir(o, dirfd);
 	free(p);
 	return rc;
 }
@@ -315,12 +339,12 @@ remove_at(struct output *o, const char *p, size_t len, int flags)
 	char base[NAME_MAX + 1];
 	int fd, rc;
 
-	if (baselen > NAME_MAX || (fd = open_dir(o, p, dirlen, false)) < 0)
+	if (baselen > NAME_MAX || (fd = open_dir(o, p, dirlen, false, NULL)) < 0)
 		return -1;
 	memcpy(base, p + len - baselen, baselen);
 	base[baselen] = '\0';
 	rc = unlinkat(fd, base, flags);
-	close(fd);
+	close_dir(o, fd);
 	return rc;
 }
 
