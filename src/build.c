@@ -176,6 +176,12 @@ setup_site(struct build *b)
 	if ((tz = (char *)config_str(&b->cfg, "timezone")) && *tz) {
 		setenv("TZ", tz, 1);
 		tzset();
+	} else if (!getenv("TZ") && access("/etc/localtime", R_OK) == 0) {
+		/* The system's zone, named: with TZ unset, glibc's mktime
+		 * stats /etc/localtime on every call (twice a dated page),
+		 * under the lock localtime_r takes on every other thread. */
+		setenv("TZ", ":/etc/localtime", 0);
+		tzset();
 	}
 	b->clocale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 	if (config_str(&b->cfg, "locale") && *config_str(&b->cfg, "locale")) {
