@@ -240,5 +240,7 @@ deps_type(const char *words)
 		t |= DEP_LINKS;
 	if (strstr(words, "meta"))
 		t |= DEP_META;
+	if (strstr(words, "mtime"))
+		t |= DEP_MTIME;
 	return t ? t : DEP_CONTENT;
 }

@@ -624,6 +624,7 @@ static int
 page_index(lua_State *L)
 {
 	struct page *p = check_page(L, 1);
+	struct ctx *c;
 	size_t i;
 
 	luaL_checkstring(L, 2);
@@ -649,7 +650,13 @@ page_index(lua_State *L)
 	case F_URL: lua_pushstring(L, p->url); break;
 	case F_DEST: lua_pushstring(L, p->dest); break;
 	case F_CTIME: lua_pushinteger(L, (lua_Integer)p->ctime); break;
-	case F_MTIME: lua_pushinteger(L, (lua_Integer)p->mtime); break;
+	case F_MTIME:
+		/* What shows another page's modification date depends on it
+		 * (a list of titles and creation dates does not). */
+		if ((c = current(L)) && c->dest && p != c->dest)
+			build_depend_page(c, p->name, DEP_MTIME);
+		lua_pushinteger(L, (lua_Integer)p->mtime);
+		break;
 	case F_SIZE: lua_pushinteger(L, (lua_Integer)p->size); break;
 	case F_LINKS: push_links(L, p); break;
 	case F_BACKLINKS:
@@ -844,7 +851,7 @@ l_pages(lua_State *L)
 	lua_Integer num = opt_integer(L, opts, "num");
 	const char *sort = opt_string(L, opts, "sort");
 	bool reverse = opt_bool(L, opts, "reverse");
-	unsigned type = deps_type(opt_string(L, opts, "deptype"));
+	unsigned type = deps_type(opt_string(L, opts, "deptype")), sorted = 0;
 	struct deprec rec;
 	size_t i, want;
 	int rc = 0;
@@ -870,9 +877,12 @@ l_pages(lua_State *L)
 		}
 	}
 	buf_release(&key);
+	/* A list sorted by modification dates changes with them. */
+	if (rec.recording && sort && pagespec_sort_reads_mtime(sort))
+		sorted = DEP_MTIME;
 	for (i = 0; rec.recording && i < out.n; i++)
 		build_dep_hit(&rec, ((struct page *)out.v[i])->name,
-			      num > 0 && i >= (size_t)num ? DEP_META : type);
+			      (num > 0 && i >= (size_t)num ? DEP_META : type) | sorted);
 	if (num > 0 && out.n > (size_t)num)
 		out.n = (size_t)num;
 	build_dep_end(current(L), &rec);

@@ -670,6 +670,23 @@ sortspec_parse(struct sortspec *ss, const char *spec, struct buf *err)
 	}
 }
 
+bool
+pagespec_sort_reads_mtime(const char *sort)
+{
+	struct sortspec ss;
+	bool reads = false;
+	size_t i;
+
+	if (sortspec_parse(&ss, sort, NULL) < 0)
+		return false;	/* no list is made */
+	for (i = 0; i < ss.n; i++)
+		reads |= ss.k[i].kind == S_MTIME ||
+			 (ss.k[i].kind == S_META && ss.k[i].numeric &&
+			  strcmp(ss.k[i].field, "date") != 0);	/* updated, else the mtime */
+	sortspec_release(&ss);
+	return reads;
+}
+
 /* Perl's numification of a string: its leading decimal number, else 0. */
 static double
 numify(const char *s)

@@ -36,8 +36,10 @@ enum {
 	DEP_CONTENT = 1,	/* its content */
 	DEP_PRESENCE = 2,	/* whether it exists */
 	DEP_LINKS = 4,		/* its links */
-	DEP_META = 8,		/* weft's: its metadata (title, dates, state), not
-				 * its text, as a list of titles shows */
+	DEP_META = 8,		/* weft's: its metadata (title, creation date,
+				 * state), not its text, as a list of titles
+				 * shows */
+	DEP_MTIME = 16,		/* weft's: its modification date */
 };
 
 /* Compiles spec. A syntax error (unbalanced parentheses, two terms without
@@ -110,5 +112,9 @@ void pagespec_index_free(struct pagespec_index *ix);
  * pagespec_match_list does. -1 with err on an unknown key. */
 int pagespec_sort(struct page **pages, size_t n, const char *sort,
 		  bool reverse, struct buf *err);
+/* Whether sorting by sort reads the pages' modification dates (mtime, or
+ * meta(updated), which falls back to them): a list so sorted depends on
+ * them (DEP_MTIME). */
+bool pagespec_sort_reads_mtime(const char *sort);
 
 #endif

@@ -91,7 +91,7 @@ plan_begin(struct build *b)
 static void
 flag_new(struct page *p)
 {
-	p->change |= CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_LINKS;
+	p->change |= CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_MTIME | CHANGE_LINKS;
 }
 
 /* Whether p's source differs from its record in the last build: by its
@@ -206,9 +206,9 @@ plan_dates(struct build *b)
 		}
 		p->ctime = p->base_ctime = c;
 		p->mtime = p->base_mtime = m;
-		/* Dates shown change: scanned again, so meta date applies anew. */
+		/* Scanned again, so meta date applies anew. */
 		if (os && (os->ctime != c || os->mtime != m))
-			p->change |= CHANGE_META;
+			p->change |= CHANGE_DATES;
 	}
 }
 
@@ -280,10 +280,10 @@ plan_restore(struct build *b, struct page *p)
 		else if (p->old->text_hash != p->text_hash)
 			p->change |= CHANGE_TEXT;
 		else if (p->old->ctime != p->ctime || p->old->mtime != p->mtime)
-			p->change |= CHANGE_META;	/* its plugin dates it anew */
+			p->change |= CHANGE_DATES;	/* its plugin dates it anew */
 	}
 	o = p->old;
-	if (!o || (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META)) || o->failed ||
+	if (!o || (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_DATES)) || o->failed ||
 	    o->kind != (int)p->kind || !same(o->type, p->type) ||
 	    scan_deps_fired(b, o->scan))
 		return false;
@@ -395,23 +395,24 @@ plan_backlinks_hash(struct page *p)
 }
 
 static uint64_t
-meta_hash(const char *state, time_t ctime, time_t mtime)
+meta_hash(const char *state, time_t ctime)
 {
-	uint64_t h = state_hash_str(STATE_HASH_INIT, state);
-
-	h = state_hash(h, &ctime, sizeof(ctime));
-	return state_hash(h, &mtime, sizeof(mtime));
+	return state_hash(state_hash_str(STATE_HASH_INIT, state), &ctime, sizeof(ctime));
 }
 
-/* How a page scanned in this build differs from its record. */
+/* How a page scanned in this build differs from its record. The
+ * modification date apart: a list of titles and creation dates does not
+ * show it, and every edit moves it. */
 static void
 compare_scan(struct page *p)
 {
 	const struct state_page *o = p->old;
 	char *json = p->state ? cJSON_PrintUnformatted(p->state) : NULL;
 
-	if (meta_hash(json, p->ctime, p->mtime) != meta_hash(o->state, o->ctime, o->mtime))
+	if (meta_hash(json, p->ctime) != meta_hash(o->state, o->ctime))
 		p->change |= CHANGE_META;
+	if (p->mtime != o->mtime)
+		p->change |= CHANGE_MTIME;
 	if (links_hash(p) != old_links_hash(o))
 		p->change |= CHANGE_LINKS;
 	free(json);
@@ -456,13 +457,14 @@ dep_fired(struct build *b, struct dep *d)
 
 		if (how)
 			d->fired = ((how & DEP_CONTENT) &&
-				    (q->change & (CHANGE_TEXT | CHANGE_META))) ||
+				    (q->change & (CHANGE_TEXT | CHANGE_META | CHANGE_MTIME))) ||
 				   ((how & DEP_META) && (q->change & CHANGE_META)) ||
+				   ((how & DEP_MTIME) && (q->change & CHANGE_MTIME)) ||
 				   ((how & DEP_LINKS) && (q->change & CHANGE_LINKS)) ||
 				   (q->change & CHANGE_ADDED);
 		else if (!(d->type & DEP_ONEPAGE))
 			d->fired = (q->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META |
-						 CHANGE_LINKS)) && now_matches(b, d, q);
+						 CHANGE_MTIME | CHANGE_LINKS)) && now_matches(b, d, q);
 	}
 	for (i = 0; i < b->deleted.n && !d->fired; i++)
 		d->fired = dep_hit(d, b->deleted.v[i]) != 0;
@@ -529,8 +531,8 @@ must_render(struct build *b, struct page *p)
 
 	if (!b->incremental || !p->old || p->old->failed)
 		return true;
-	if (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_LINKS |
-			 CHANGE_RESOLVED | CHANGE_BACKLINKS))
+	if (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_MTIME |
+			 CHANGE_LINKS | CHANGE_RESOLVED | CHANGE_BACKLINKS))
 		why = "it changed";
 	else if (templates_changed(b, p->render_deps))
 		why = "a template it uses changed";
@@ -640,7 +642,8 @@ plan_changes(struct build *b)
 			}
 		}
 		b->added += (p->change & CHANGE_ADDED) != 0;
-		if (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_LINKS))
+		if (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_MTIME |
+				 CHANGE_LINKS))
 			vec_push(&b->changed, p);
 	}
 	while (b->incremental && (e = strmap_next(&b->old.pages, &iter)))

@@ -105,10 +105,15 @@ struct page {
 enum {
 	CHANGE_ADDED = 1 << 0,		/* new since the last build */
 	CHANGE_TEXT = 1 << 1,		/* its source (or made text) differs */
-	CHANGE_META = 1 << 2,		/* its state or dates differ */
+	CHANGE_META = 1 << 2,		/* its state or creation date differs */
 	CHANGE_LINKS = 1 << 3,		/* the links it has differ */
 	CHANGE_RESOLVED = 1 << 4,	/* where its links lead differs */
 	CHANGE_BACKLINKS = 1 << 5,	/* the pages linking to it differ */
+	CHANGE_MTIME = 1 << 6,		/* its modification date differs */
+	/* The dates it was given (its file's, or its history's) differ: it
+	 * is scanned again, its meta date may override them; what it then
+	 * shows differently is a change of its own. */
+	CHANGE_DATES = 1 << 7,
 };
 
 /*

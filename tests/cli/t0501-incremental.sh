@@ -1,8 +1,10 @@
 #!/bin/sh
 # Incremental equals full: random sequences of edits to a generated blog
 # (bodies, titles, dates, tags, pages added, deleted and renamed, comments,
-# a template, a plugin, the configuration), and after each step the
-# incremental build's output must be byte for byte a full rebuild's.
+# a template, a plugin, the configuration, a file's modification date),
+# and after each step the incremental build's output must be byte for byte
+# a full rebuild's. Modification dates matter to lists two ways: a list
+# sorted by them, and an archive whose template shows them.
 #
 # INCREMENTAL_STEPS (default 30) and INCREMENTAL_SEEDS (default "1 2 3")
 # size the run.
@@ -66,6 +68,10 @@ X
 [[!map pages="posts/*"]]
 X
 	printf 'All: [[!inline pages="posts/*" archive="yes"]]\n' >"$S/all.mdwn"
+	printf 'Oldest: [[!inline pages="posts/*" archive="yes" sort="-mtime" show="3" feeds="no"]]\n' >"$S/recent.mdwn"
+	printf 'Dates: [[!inline pages="posts/*" archive="yes" feeds="no"]]\n' >"$S/dates.mdwn"
+	printf '<p><a href="<TMPL_VAR PAGEURL>"><TMPL_VAR TITLE></a> <TMPL_VAR CTIME> <TMPL_VAR MTIME></p>\n' \
+		>"$S/templates/archivepage.tmpl"
 	printf '[[!calendar type="year" year="2024" pages="page(posts/*)"]]\n' >"$S/cal.mdwn"
 	printf 'Foo, linked from many. [[!pagecount pages="posts/*"]] posts.\n' >"$S/foo.mdwn"
 	cat >"$S/plugins/stamp.lua" <<'X'
@@ -81,7 +87,7 @@ X
 }
 
 edit() {	# one random edit; says what it did
-	e=$(rnd 14)
+	e=$(rnd 15)
 	p=$(ls "$S/posts" | grep '\.mdwn$' | sed -n "$(( $(rnd 100) % $(ls "$S/posts" | grep -c '\.mdwn$') + 1 ))p")
 	f=$S/posts/$p
 	case $e in
@@ -103,6 +109,7 @@ edit() {	# one random edit; says what it did
 	11) sed -i "s/^wikiname: .*/wikiname: Blog $(rnd 100)/" "$S/weft.yaml"; echo "config changed" ;;
 	12) mkdir -p "$S/posts/p1"; echo "A subpage that now catches links to foo from p1." >"$S/posts/p1/foo.mdwn"; echo "retarget foo from p1" ;;
 	13) rm -f "$S/posts/p1/foo.mdwn" "$S/foo.mdwn"; echo "foo removed" ;;
+	14) touch -d "2023-0$(( $(rnd 9) + 1 ))-1$(rnd 9) 0$(rnd 9):00" "$f"; echo "touch $p" ;;
 	esac
 }
 
