@@ -9,6 +9,13 @@
 
 #include "strmap.h"
 
+/* A hit as the last build's state file holds it: the page's name is in
+ * the file's mapping. */
+struct saved_hit {
+	const char *page;
+	unsigned type;
+};
+
 /*
  * A dependency: a PageSpec (or a plain page name) matched from a location,
  * in the ways it matters (DEP_CONTENT, DEP_PRESENCE, DEP_LINKS of
@@ -21,27 +28,20 @@
  * page), and its hits are recorded once per build. Hits read from the last
  * build's state are kept until this build records the dependency again.
  */
-/* A hit as the last build's state file holds it: the page's name is in
- * the file's mapping. */
-struct saved_hit {
-	const char *page;
-	unsigned type;
-};
-
 struct dep {
 	char *spec;
 	char *location;
 	unsigned type;
 	/* Its hits: recorded by this build (fresh), else read from the last
-	 * build's state, sorted by name (saved; the map holds them only when
-	 * the file named the dependency twice). */
+	 * build's state, sorted by name, to be searched (saved; the map holds
+	 * them only when the file named the dependency twice). */
 	struct strmap hits;	/* page name -> (void *)(uintptr_t)deptype */
 	struct saved_hit *saved;
 	size_t nsaved;
 	bool fresh;		/* hits recorded by this build */
-	/* The hits as the last build's state file holds them (their count
-	 * and entries, in the mapping): saved again as they are while they
-	 * are not fresh, or when the fresh ones are the same. */
+	/* The same saved hits as bytes (their count and entries, in the
+	 * mapping), to be copied: saved again as they are while they are not
+	 * fresh, or when the fresh ones are the same. */
 	const void *saved_hits;
 	size_t saved_hits_len;
 	int fired;		/* this build: -1 undecided, 0 quiet, 1 fired */
