@@ -258,7 +258,8 @@ restore_links(struct build *b, struct page *p, const struct state_page *o)
 			last = l->type;
 			interned = site_linktype(&b->site, last);
 		}
-		page_add_link(p, l->target, strlen(l->target), l->type ? interned : NULL, l->line);
+		/* The record's strings stay mapped while the build lasts. */
+		page_borrow_link(p, l->target, l->type ? interned : NULL, l->line);
 		p->links[p->nlinks - 1].was = l->to;
 	}
 	p->links_kept = true;

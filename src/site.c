@@ -56,7 +56,8 @@ page_free(struct page *p)
 	if (!p)
 		return;
 	for (i = 0; i < p->nlinks; i++)
-		free(p->links[i].target);
+		if (!p->links[i].borrowed)
+			free(p->links[i].target);
 	free(p->links);
 	cJSON_Delete(p->state);
 	cJSON_Delete(p->frontmatter);
@@ -222,20 +223,27 @@ site_sort(struct site *s)
 	s->parents_ready = true;
 }
 
+static void
+append_link(struct page *p, char *target, const char *type, unsigned line, bool borrowed)
+{
+	p->links = xgrow(p->links, &p->caplinks, p->nlinks + 1, sizeof(*p->links));
+	p->links[p->nlinks++] = (struct link){
+		.target = target, .type = type, .line = line, .borrowed = borrowed,
+	};
+	p->links_kept = false;	/* a new link's place is not known */
+}
+
 void
 page_add_link(struct page *p, const char *target, size_t len, const char *type,
 	      unsigned line)
 {
-	struct link *l;
+	append_link(p, xstrndup(target, len), type, line, false);
+}
 
-	p->links = xgrow(p->links, &p->caplinks, p->nlinks + 1, sizeof(*p->links));
-	l = &p->links[p->nlinks++];
-	l->target = xstrndup(target, len);
-	l->type = type;
-	l->to = NULL;
-	l->was = NULL;
-	l->line = line;
-	p->links_kept = false;	/* a new link's place is not known */
+void
+page_borrow_link(struct page *p, const char *target, const char *type, unsigned line)
+{
+	append_link(p, (char *)target, type, line, true);
 }
 
 /* The n bytes at name in lower case, in small when they fit (256 bytes),

@@ -34,6 +34,7 @@ struct link {
 	struct page *to;	/* bestlink(target), set by site_link(); NULL when broken */
 	const char *was;	/* the name it reached in the last build (links_kept) */
 	unsigned line;		/* in the page's source; 0 when not from the text */
+	bool borrowed;		/* target is the last build's state's: not freed */
 };
 
 struct page {
@@ -190,6 +191,10 @@ const char *site_linktype(struct site *s, const char *type);
 /* Adds a link to p (target copied, type kept as given). */
 void page_add_link(struct page *p, const char *target, size_t len,
 		   const char *type, unsigned line);
+/* Adds a link to p whose target is borrowed, not copied: one the last
+ * build's state holds, which outlives the page's use. */
+void page_borrow_link(struct page *p, const char *target, const char *type,
+		      unsigned line);
 
 /*
  * ikiwiki's bestlink(): the page a link written on page from reaches, or
