@@ -203,7 +203,7 @@ scan_sources(struct build *b)
 	const char *keys[] = { "wikistatedir", "plugindir", "themedir" };
 	const char *prune[9];
 	char *owned[4] = { 0 };
-	struct scan_opts so = { prune, 0, NULL, b->htmlext, false, b->nthreads };
+	struct scan_opts so = { prune, 0, NULL, false, b->nthreads };
 	size_t i;
 	int errors;
 
@@ -657,6 +657,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 		diag_info(d, "%zu sources, nothing changed (ms: %s)", b.site.pages.n, b.phases.data);
 		goto out;
 	}
+	errors += scan_place_all(&b.site, b.htmlext, d);
 	phase(&b, "sources");
 	plan_outputs(&b);
 	plan_dates(&b);

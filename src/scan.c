@@ -106,23 +106,39 @@ add_source(struct walk *w, const char *rel, const struct stat *st)
 	p->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 	p->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 	p->ino = (uint64_t)st->st_ino;
-	scan_place(s, p, w->opts->htmlext);
-	if (p->dest) {
-		void **slot = strmap_slot(&s->bydest, p->dest, strlen(p->dest));
-
-		if (*slot) {
-			other = *slot;
-			w->errors++;
-			diag_error(w->diag, rel, 0, "writes %s, as %s does; it is left out",
-				   p->dest, other->src ? other->src : other->name);
-			p->kind = SRC_INTERNAL;	/* keeps the name taken, writes nothing */
-			free(p->dest);
-			p->dest = NULL;
-		} else {
-			*slot = p;
-		}
-	}
+	vec_push(&s->unplaced, p);
 	buf_release(&name);
+}
+
+int
+scan_place_all(struct site *s, const char *htmlext, struct diag *d)
+{
+	size_t i;
+	int errors = 0;
+
+	for (i = 0; i < s->unplaced.n; i++) {
+		struct page *p = s->unplaced.v[i], *other;
+		void **slot;
+
+		scan_place(s, p, htmlext);
+		if (!p->dest)
+			continue;
+		slot = strmap_slot(&s->bydest, p->dest, strlen(p->dest));
+		if (!*slot) {
+			*slot = p;
+			continue;
+		}
+		other = *slot;
+		errors++;
+		diag_error(d, p->src, 0, "writes %s, as %s does; it is left out",
+			   p->dest, other->src ? other->src : other->name);
+		p->kind = SRC_INTERNAL;	/* keeps the name taken, writes nothing */
+		p->failed = true;	/* and fails: the next build says so again */
+		free(p->dest);
+		p->dest = NULL;
+	}
+	vec_release(&s->unplaced);
+	return errors;
 }
 
 /* Whether a file of the walk is to be left out by name. */

@@ -17,7 +17,6 @@ struct scan_opts {
 	const char *const *prune;
 	size_t nprune;
 	const regex_t *exclude;	/* the exclude option, matched on relative paths */
-	const char *htmlext;
 	/* The html plugin is on: *.html and *.htm are pages. Off, they are
 	 * left out (with *.xhtml), as ikiwiki's wiki_file_prune_regexps do. */
 	bool html;
@@ -29,12 +28,19 @@ struct scan_opts {
  * paths are left out, as are pending comments and the .tmpl files
  * under the site's templates/. A symlink is followed only to a file inside the site;
  * one that leads out of it, to a directory, or nowhere is a warning naming
- * it. Two sources of one page name, or two pages of one output path, are an
- * error naming both; the first (by path) wins. Fills name, src, type, kind,
- * dest, url, size and mtime (ctime = mtime); reads no file. Returns the
- * number of errors reported.
+ * it. Two sources of one page name are an error naming both; the first (by
+ * path) wins. Fills name, src, type, kind, size and mtime (ctime = mtime);
+ * reads no file. Returns the number of errors reported.
  */
 int scan_tree(struct site *s, const struct scan_opts *o, struct diag *d);
+
+/*
+ * Fills dest and url of the pages scan_tree found, in the order it found
+ * them: two pages of one output path are an error naming both, and the
+ * first keeps it. A build that finds nothing changed never needs them.
+ * Returns the number of errors reported.
+ */
+int scan_place_all(struct site *s, const char *htmlext, struct diag *d);
 
 /* Fills dest and url of p from its name and kind. */
 void scan_place(struct site *s, struct page *p, const char *htmlext);

@@ -88,6 +88,7 @@ site_release(struct site *s)
 	strmap_release(&s->byname, NULL);
 	strmap_release(&s->bylcname, NULL);
 	strmap_release(&s->bydest, NULL);
+	vec_release(&s->unplaced);
 	strmap_release(&s->bysrc, NULL);
 	strmap_release(&s->types, NULL);
 	strmap_release(&s->linktypes, NULL);

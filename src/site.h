@@ -133,6 +133,7 @@ struct site {
 	struct strmap bylcname;	/* lower-case name -> page (the first by name) */
 	bool lcshared;		/* two pages share a lower-case name */
 	struct strmap bydest;	/* dest -> page, to catch two pages writing one file */
+	struct vec unplaced;	/* pages the walk found, in its order, to be placed */
 	struct strmap bysrc;	/* src -> page */
 	struct strmap types;	/* page type (extension) -> (void *)(kind + 1) */
 	struct strmap linktypes;	/* interned link types ("tag"): site_linktype */

@@ -118,4 +118,23 @@ cp "$SRCROOT/plugins/shortcut.lua" plugins/
 run "$WEFT" build -vv
 check_grep "instructions not counted" "$T/err" "and so does an unchanged copy of one"
 
+# Two sources of one output file: the first the walk finds keeps it (a
+# file foo/index.txt, before foo.mdwn, which with htmlext txt writes there
+# too), the other is named with the error, and the rest is built.
+rm -rf "$T/d" && site "$T/d" && cd "$T/d" || exit 1
+printf 'htmlext: txt\n' >>weft.yaml
+mkdir -p foo
+printf 'A page.\n' >foo.mdwn
+printf 'A file.\n' >foo/index.txt
+printf 'Other.\n' >other.mdwn
+run "$WEFT" build
+check_status 1 "two sources of one output file fail the build"
+check_grep 'foo.mdwn: writes foo/index.txt, as foo/index.txt does; it is left out' \
+	"$T/err" "naming both"
+check_grep 'A file.' public/foo/index.txt "the first found keeps the file"
+check_file public/other/index.txt "the other pages are built"
+run "$WEFT" build
+check_status 1 "and so does the build after it, which finds nothing else changed"
+check_grep 'foo.mdwn: writes foo/index.txt' "$T/err" "and says why again"
+
 done_testing
