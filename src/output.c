@@ -24,6 +24,7 @@ output_open(struct output *o, const char *destdir, const char *statedir,
 
 	memset(o, 0, sizeof(*o));
 	o->dirfd = -1;
+	o->pid = (long)getpid();
 	o->diag = d;
 	o->dry_run = dry_run;
 	o->destdir = xstrdup(destdir);
@@ -209,19 +210,16 @@ mark_writing(struct output *o)
 	pthread_mutex_unlock(&o->lock);
 }
 
-/* Writes data to name in dirfd through a temporary file and rename. A
- * temporary file a killed run of this process's id left is removed
- * first. */
+/* Writes data to name in dirfd through a temporary file (named with pid)
+ * and rename. A temporary file a killed run of the same process id left is
+ * removed first. */
 static int
-replace(int dirfd, const char *name, const char *data, size_t len)
+replace(int dirfd, const char *name, const char *data, size_t len, long pid)
 {
-	static pid_t pid;
 	char tmp[NAME_MAX + 32];
 	int fd, saved;
 
-	if (!pid)
-		pid = getpid();
-	snprintf(tmp, sizeof(tmp), ".%.200s.weft-%ld", name, (long)pid);
+	snprintf(tmp, sizeof(tmp), ".%.200s.weft-%ld", name, pid);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -265,7 +263,7 @@ output_write(struct output *o, const char *path, const char *data, size_t len,
 	same = !made && same_bytes(dirfd, path_base(p), data, len);
 	if (!same)
 		mark_writing(o);
-	if (!same && replace(dirfd, path_base(p), data, len) < 0) {
+	if (!same && replace(dirfd, path_base(p), data, len, o->pid) < 0) {
 		diag_error(o->diag, owner, 0, "cannot write %s: %s", p, strerror(errno));
 		goto out;
 	}

@@ -20,6 +20,7 @@ struct output {
 	atomic_bool marked;	/* this build has left it */
 	bool sweep;		/* the last build was killed: remove its temporaries */
 	int dirfd;		/* destdir, open */
+	long pid;		/* names this process's temporary files */
 	bool dry_run;		/* weft check: claim paths, write nothing */
 	bool existed;		/* destdir was there before output_open */
 	struct diag *diag;
