@@ -116,6 +116,7 @@ scan_place_all(struct site *s, const char *htmlext, struct diag *d)
 	size_t i;
 	int errors = 0;
 
+	strmap_reserve(&s->bydest, s->bydest.count + s->unplaced.n);
 	for (i = 0; i < s->unplaced.n; i++) {
 		struct page *p = s->unplaced.v[i], *other;
 		void **slot;

@@ -144,7 +144,6 @@ site_reserve(struct site *s, size_t n)
 	strmap_reserve(&s->byname, n);
 	strmap_reserve(&s->bylcname, n);
 	strmap_reserve(&s->bysrc, n);
-	strmap_reserve(&s->bydest, n);
 }
 
 struct page *

@@ -159,7 +159,7 @@ void site_add_type(struct site *s, const char *ext, enum src_kind kind);
 /* Creates the page name in s and returns it; NULL (nothing added) when a page
  * of that name exists already. The caller fills the rest. */
 struct page *site_add(struct site *s, const char *name);
-/* Makes room in the page list and the maps over pages for n more. */
+/* Makes room in the page list and the maps the walk fills for n more. */
 void site_reserve(struct site *s, size_t n);
 struct page *site_page(const struct site *s, const char *name);
 /* The page whose source is src (relative to srcdir), or NULL. */
