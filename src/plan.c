@@ -88,10 +88,16 @@ plan_begin(struct build *b)
 
 /* ---- sources ------------------------------------------------------------- */
 
+/* What a page itself changed, that other pages may have read: a new page
+ * has changed in every way. */
+enum {
+	CHANGED_ITSELF = CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_MTIME | CHANGE_LINKS,
+};
+
 static void
 flag_new(struct page *p)
 {
-	p->change |= CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_MTIME | CHANGE_LINKS;
+	p->change |= CHANGED_ITSELF;
 }
 
 /* Whether p's source differs from its record in the last build: by its
@@ -464,8 +470,7 @@ dep_fired(struct build *b, struct dep *d)
 				   ((how & DEP_LINKS) && (q->change & CHANGE_LINKS)) ||
 				   (q->change & CHANGE_ADDED);
 		else if (!(d->type & DEP_ONEPAGE))
-			d->fired = (q->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META |
-						 CHANGE_MTIME | CHANGE_LINKS)) && now_matches(b, d, q);
+			d->fired = (q->change & CHANGED_ITSELF) && now_matches(b, d, q);
 	}
 	for (i = 0; i < b->deleted.n && !d->fired; i++)
 		d->fired = dep_hit(d, b->deleted.v[i]) != 0;
@@ -532,8 +537,7 @@ must_render(struct build *b, struct page *p)
 
 	if (!b->incremental || !p->old || p->old->failed)
 		return true;
-	if (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_MTIME |
-			 CHANGE_LINKS | CHANGE_RESOLVED | CHANGE_BACKLINKS))
+	if (p->change & (CHANGED_ITSELF | CHANGE_RESOLVED | CHANGE_BACKLINKS))
 		why = "it changed";
 	else if (templates_changed(b, p->render_deps))
 		why = "a template it uses changed";
@@ -643,8 +647,7 @@ plan_changes(struct build *b)
 			}
 		}
 		b->added += (p->change & CHANGE_ADDED) != 0;
-		if (p->change & (CHANGE_ADDED | CHANGE_TEXT | CHANGE_META | CHANGE_MTIME |
-				 CHANGE_LINKS))
+		if (p->change & CHANGED_ITSELF)
 			vec_push(&b->changed, p);
 	}
 	while (b->incremental && (e = strmap_next(&b->old.pages, &iter)))
