@@ -276,6 +276,20 @@ put_page(struct buf *b, const struct state_page *p)
 
 static bool hits_as_saved(const struct dep *d);
 
+#ifdef WEFT_CHECK_STATE
+/* Builds with the sanitizers check every saved form copied (of what, its
+ * name) against the bytes its fields make, in made. */
+static void
+check_copy(struct buf *made, const void *raw, size_t len, const char *what, const char *name)
+{
+	if (made->len != len || memcmp(made->data, raw, len) != 0) {
+		fprintf(stderr, "weft: state: the %s of %s copied as saved differs\n", what, name);
+		abort();
+	}
+	buf_release(made);
+}
+#endif
+
 /* d's hits from its map, sorted. */
 static void
 put_hits(struct buf *b, const struct dep *d)
@@ -308,18 +322,11 @@ put_dep(struct buf *b, struct dep *d)
 		return false;
 	}
 #ifdef WEFT_CHECK_STATE
-	/* Builds with the sanitizers check the comparison's answer. */
 	if (same) {
-		struct buf check = BUF_INIT;
+		struct buf made = BUF_INIT;
 
-		put_hits(&check, d);
-		if (check.len != d->saved_hits_len ||
-		    memcmp(check.data, d->saved_hits, check.len) != 0) {
-			fprintf(stderr, "weft: state: the hits of %s taken as saved differ\n",
-				d->spec);
-			abort();
-		}
-		buf_release(&check);
+		put_hits(&made, d);
+		check_copy(&made, d->saved_hits, d->saved_hits_len, "hits", d->spec);
 	}
 #endif
 	memcpy(room(b, d->saved_hits_len), d->saved_hits, d->saved_hits_len);
@@ -482,18 +489,11 @@ put_part(size_t k, unsigned worker, void *arg)
 		}
 		add_piece(o, p->raw, p->rawlen);
 #ifdef WEFT_CHECK_STATE
-		/* Builds with the sanitizers check every copy against the
-		 * record its fields make. */
 		{
-			struct buf check = BUF_INIT;
+			struct buf made = BUF_INIT;
 
-			put_page(&check, p);
-			if (check.len != p->rawlen || memcmp(check.data, p->raw, p->rawlen) != 0) {
-				fprintf(stderr, "weft: state: the record of %s saved as it was differs\n",
-					p->name);
-				abort();
-			}
-			buf_release(&check);
+			put_page(&made, p);
+			check_copy(&made, p->raw, p->rawlen, "record", p->name);
 		}
 #endif
 	}
