@@ -66,7 +66,7 @@ plan_begin(struct build *b)
 	b->digest_plugins = buf_detach(&d, NULL);
 	theme_digest(&b->theme, &d);
 	b->digest_theme = buf_detach(&d, NULL);
-	if (vcs_head(&d, b->site.srcdir) == 0)
+	if (vcs_head(&d, b->site.srcdir, b->diag) == 0)
 		b->head = buf_detach(&d, NULL);
 	path_join(&path, b->site.statedir, "state");
 	b->statefile = buf_detach(&path, NULL);

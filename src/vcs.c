@@ -12,8 +12,61 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "lazylib.h"
 #include "strmap.h"
 #include "xalloc.h"
+
+/* libgit2, opened on first use (lazylib.h): with the TLS, SSH and
+ * Kerberos libraries it brings, linking it cost every run of weft about
+ * 2 ms as the process starts, where most sites are not in git. */
+#define GIT_FUNCTIONS(X) \
+	X(git_buf_dispose) \
+	X(git_commit_author) \
+	X(git_commit_create) \
+	X(git_commit_free) \
+	X(git_commit_lookup) \
+	X(git_commit_parent_id) \
+	X(git_commit_parentcount) \
+	X(git_commit_time) \
+	X(git_commit_tree) \
+	X(git_commit_tree_id) \
+	X(git_error_last) \
+	X(git_error_set_str) \
+	X(git_index_add_all) \
+	X(git_index_free) \
+	X(git_index_update_all) \
+	X(git_index_write) \
+	X(git_index_write_tree) \
+	X(git_libgit2_init) \
+	X(git_libgit2_opts) \
+	X(git_libgit2_shutdown) \
+	X(git_message_prettify) \
+	X(git_oid_cpy) \
+	X(git_oid_equal) \
+	X(git_oid_fromstrn) \
+	X(git_oid_tostr) \
+	X(git_reference_name_to_id) \
+	X(git_repository_commondir) \
+	X(git_repository_free) \
+	X(git_repository_index) \
+	X(git_repository_init) \
+	X(git_repository_open_ext) \
+	X(git_repository_workdir) \
+	X(git_signature_default) \
+	X(git_signature_free) \
+	X(git_signature_now) \
+	X(git_tree_entry_byindex) \
+	X(git_tree_entry_bypath) \
+	X(git_tree_entry_cmp) \
+	X(git_tree_entry_filemode) \
+	X(git_tree_entry_free) \
+	X(git_tree_entry_id) \
+	X(git_tree_entry_name) \
+	X(git_tree_entry_type) \
+	X(git_tree_entrycount) \
+	X(git_tree_free) \
+	X(git_tree_lookup)
+LAZYLIB_DEFINE(git, libgit2, GIT_FUNCTIONS, WEFT_GIT2_SONAME, "the site's git repository");
 
 /*
  * libgit2's global state is reference-counted by git_libgit2_init and
@@ -29,14 +82,19 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void
 configure(void)
 {
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git.git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 }
 
-static void
-lib_begin(void)
+/* Takes a reference to libgit2, opening it the first time; -1 after
+ * reporting that it cannot be opened. */
+static int
+lib_begin(struct diag *d)
 {
-	git_libgit2_init();
+	if (lazylib_load(&libgit2, d) < 0)
+		return -1;
+	git.git_libgit2_init();
 	pthread_once(&once, configure);
+	return 0;
 }
 
 /* Deeper trees than this are refused rather than recursed into. */
@@ -55,7 +113,7 @@ struct times {
 static int
 report(struct diag *d, const char *dir, const char *what)
 {
-	const git_error *e = git_error_last();
+	const git_error *e = git.git_error_last();
 
 	return diag_error(d, dir, 0, "%s: %s", what,
 			  e && e->message ? e->message : "libgit2 error");
@@ -67,10 +125,10 @@ open_or_init(git_repository **repo, const char *dir)
 {
 	int err;
 
-	err = git_repository_open_ext(repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH,
+	err = git.git_repository_open_ext(repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH,
 				      NULL);
 	if (err == GIT_ENOTFOUND)
-		err = git_repository_init(repo, dir, 0);
+		err = git.git_repository_init(repo, dir, 0);
 	return err;
 }
 
@@ -83,15 +141,15 @@ stage_all(git_tree **tree, git_repository *repo)
 	git_oid oid;
 	int err;
 
-	if ((err = git_repository_index(&index, repo)) < 0)
+	if ((err = git.git_repository_index(&index, repo)) < 0)
 		return err;
-	if ((err = git_index_add_all(index, NULL, GIT_INDEX_ADD_DEFAULT,
+	if ((err = git.git_index_add_all(index, NULL, GIT_INDEX_ADD_DEFAULT,
 				     NULL, NULL)) == 0 &&
-	    (err = git_index_update_all(index, NULL, NULL, NULL)) == 0 &&
-	    (err = git_index_write(index)) == 0 &&
-	    (err = git_index_write_tree(&oid, index)) == 0)
-		err = git_tree_lookup(tree, repo, &oid);
-	git_index_free(index);
+	    (err = git.git_index_update_all(index, NULL, NULL, NULL)) == 0 &&
+	    (err = git.git_index_write(index)) == 0 &&
+	    (err = git.git_index_write_tree(&oid, index)) == 0)
+		err = git.git_tree_lookup(tree, repo, &oid);
+	git.git_index_free(index);
 	return err;
 }
 
@@ -99,7 +157,7 @@ stage_all(git_tree **tree, git_repository *repo)
 static int
 head_id(git_oid *id, git_repository *repo)
 {
-	int err = git_reference_name_to_id(id, repo, "HEAD");
+	int err = git.git_reference_name_to_id(id, repo, "HEAD");
 
 	if (err == GIT_ENOTFOUND || err == GIT_EUNBORNBRANCH)
 		return 1;
@@ -116,7 +174,7 @@ head_commit(git_commit **head, git_repository *repo)
 	*head = NULL;
 	if ((err = head_id(&oid, repo)) != 0)
 		return err > 0 ? 0 : err;
-	return git_commit_lookup(head, repo, &oid);
+	return git.git_commit_lookup(head, repo, &oid);
 }
 
 /* git's configured user, else weft's own name: a fresh container has no
@@ -124,9 +182,9 @@ head_commit(git_commit **head, git_repository *repo)
 static int
 identity(git_signature **sig, git_repository *repo)
 {
-	if (git_signature_default(sig, repo) == 0)
+	if (git.git_signature_default(sig, repo) == 0)
 		return 0;
-	return git_signature_now(sig, "weft", "weft@localhost");
+	return git.git_signature_now(sig, "weft", "weft@localhost");
 }
 
 /* Commits tree on top of HEAD (or as the first commit), with message
@@ -139,10 +197,10 @@ commit(git_repository *repo, const git_signature *sig, const char *message,
 	git_oid oid;
 	int err;
 
-	if ((err = git_message_prettify(&msg, message, 0, '#')) == 0)
-		err = git_commit_create(&oid, repo, "HEAD", sig, sig, NULL,
+	if ((err = git.git_message_prettify(&msg, message, 0, '#')) == 0)
+		err = git.git_commit_create(&oid, repo, "HEAD", sig, sig, NULL,
 					msg.ptr, tree, parent ? 1 : 0, &parent);
-	git_buf_dispose(&msg);
+	git.git_buf_dispose(&msg);
 	return err;
 }
 
@@ -155,7 +213,8 @@ vcs_init_commit(const char *dir, const char *message, struct diag *d)
 	git_signature *sig = NULL;
 	int rc = -1;
 
-	lib_begin();
+	if (lib_begin(d) < 0)
+		return -1;
 	if (open_or_init(&repo, dir) < 0)
 		report(d, dir, "cannot open or create a git repository");
 	else if (stage_all(&tree, repo) < 0)
@@ -168,11 +227,11 @@ vcs_init_commit(const char *dir, const char *message, struct diag *d)
 		report(d, dir, "cannot commit");
 	else
 		rc = 0;
-	git_signature_free(sig);
-	git_commit_free(head);
-	git_tree_free(tree);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
+	git.git_signature_free(sig);
+	git.git_commit_free(head);
+	git.git_tree_free(tree);
+	git.git_repository_free(repo);
+	git.git_libgit2_shutdown();
 	return rc;
 }
 
@@ -238,17 +297,17 @@ read_shallow(struct graph *g)
 	FILE *f;
 	int err = 0;
 
-	buf_printf(&path, "%sshallow", git_repository_commondir(g->repo));
+	buf_printf(&path, "%sshallow", git.git_repository_commondir(g->repo));
 	f = fopen(path.data, "r");
 	buf_release(&path);
 	if (!f && errno == ENOENT)
 		return 0;
 	if (!f) {
-		git_error_set_str(GIT_ERROR_OS, strerror(errno));
+		git.git_error_set_str(GIT_ERROR_OS, strerror(errno));
 		return -1;
 	}
 	while (err == 0 && fgets(line, sizeof(line), f))
-		if ((err = git_oid_fromstrn(&oid, line, GIT_OID_HEXSZ)) == 0)
+		if ((err = git.git_oid_fromstrn(&oid, line, GIT_OID_HEXSZ)) == 0)
 			strmap_put(&g->shallow, (char *)oid.id, GIT_OID_RAWSZ, g);
 	fclose(f);
 	return err;
@@ -265,21 +324,21 @@ prefix_tree(git_oid *out, bool *found, const git_commit *c, const char *prefix)
 
 	*found = false;
 	if (!*prefix) {
-		git_oid_cpy(out, git_commit_tree_id(c));
+		git.git_oid_cpy(out, git.git_commit_tree_id(c));
 		*found = true;
 		return 0;
 	}
-	if ((err = git_commit_tree(&root, c)) < 0)
+	if ((err = git.git_commit_tree(&root, c)) < 0)
 		return err;
-	err = git_tree_entry_bypath(&e, root, prefix);
-	if (err == 0 && git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-		git_oid_cpy(out, git_tree_entry_id(e));
+	err = git.git_tree_entry_bypath(&e, root, prefix);
+	if (err == 0 && git.git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+		git.git_oid_cpy(out, git.git_tree_entry_id(e));
 		*found = true;
 	}
 	if (err == GIT_ENOTFOUND)
 		err = 0;
-	git_tree_entry_free(e);
-	git_tree_free(root);
+	git.git_tree_entry_free(e);
+	git.git_tree_free(root);
 	return err;
 }
 
@@ -297,15 +356,15 @@ node_add(struct graph *g, const git_oid *id, size_t *i)
 		*i = (size_t)(uintptr_t)*slot - 1;
 		return 0;
 	}
-	if ((err = git_commit_lookup(&c, g->repo, id)) < 0)
+	if ((err = git.git_commit_lookup(&c, g->repo, id)) < 0)
 		return err;
 	g->nodes = xgrow(g->nodes, &g->cap, g->n + 1, sizeof(*g->nodes));
 	n = memset(&g->nodes[g->n], 0, sizeof(*n));
-	git_oid_cpy(&n->id, id);
-	n->time = git_commit_time(c);
-	n->author = git_commit_author(c)->when.time;
+	git.git_oid_cpy(&n->id, id);
+	n->time = git.git_commit_time(c);
+	n->author = git.git_commit_author(c)->when.time;
 	err = prefix_tree(&n->tree, &n->has_tree, c, g->prefix);
-	git_commit_free(c);
+	git.git_commit_free(c);
 	*i = g->n++;
 	*slot = (void *)(uintptr_t)g->n;
 	push(g, *i);
@@ -323,19 +382,19 @@ node_parents(struct graph *g, size_t i)
 
 	if (strmap_get(&g->shallow, (const char *)g->nodes[i].id.id, GIT_OID_RAWSZ))
 		return 0;
-	if ((err = git_commit_lookup(&c, g->repo, &g->nodes[i].id)) < 0)
+	if ((err = git.git_commit_lookup(&c, g->repo, &g->nodes[i].id)) < 0)
 		return err;
-	np = git_commit_parentcount(c);
+	np = git.git_commit_parentcount(c);
 	g->links = xgrow(g->links, &g->caplinks, g->nlinks + np, sizeof(*g->links));
 	g->nodes[i].links = g->nlinks;
 	for (k = 0; k < np; k++) {
-		if ((err = node_add(g, git_commit_parent_id(c, k), &p)) < 0)
+		if ((err = node_add(g, git.git_commit_parent_id(c, k), &p)) < 0)
 			break;
 		g->links[g->nlinks++] = p;
 		g->nodes[i].nparents++;
 		g->nodes[p].children++;
 	}
-	git_commit_free(c);
+	git.git_commit_free(c);
 	return err;
 }
 
@@ -425,7 +484,7 @@ struct walk {
 static void
 tree_free(void *t)
 {
-	git_tree_free(t);
+	git.git_tree_free(t);
 }
 
 /* Moves on to the next commit: what its parent side read is kept. */
@@ -449,7 +508,7 @@ tree_get(git_tree **t, struct walk *w, const git_oid *id, bool parent_side)
 	if ((*t = strmap_get(&w->kept, key, GIT_OID_RAWSZ)) ||
 	    (*t = strmap_get(own, key, GIT_OID_RAWSZ)))
 		return 0;
-	if ((err = git_tree_lookup(t, w->repo, id)) < 0)
+	if ((err = git.git_tree_lookup(t, w->repo, id)) < 0)
 		return err;
 	strmap_put(own, key, GIT_OID_RAWSZ, *t);
 	return 0;
@@ -475,9 +534,9 @@ static int compare_trees(struct walk *w, const git_oid *a, const git_oid *b);
 static const git_oid *
 tree_id(const git_tree_entry *e)
 {
-	if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE)
+	if (!e || git.git_tree_entry_type(e) != GIT_OBJECT_TREE)
 		return NULL;
-	return git_tree_entry_id(e);
+	return git.git_tree_entry_id(e);
 }
 
 /* a and b have the same name, or one of them is NULL (added, deleted). A
@@ -491,12 +550,12 @@ compare_entries(struct walk *w, const git_tree_entry *a,
 	size_t len = w->path.len;
 	int err = 0;
 
-	if (a && b && git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) &&
-	    git_tree_entry_filemode(a) == git_tree_entry_filemode(b))
+	if (a && b && git.git_oid_equal(git.git_tree_entry_id(a), git.git_tree_entry_id(b)) &&
+	    git.git_tree_entry_filemode(a) == git.git_tree_entry_filemode(b))
 		return 0;
 	if (len)
 		buf_putc(&w->path, '/');
-	buf_puts(&w->path, git_tree_entry_name(e));
+	buf_puts(&w->path, git.git_tree_entry_name(e));
 	if (tree_id(a) || tree_id(b))
 		err = compare_trees(w, tree_id(a), tree_id(b));
 	else
@@ -510,15 +569,15 @@ static int
 compare_lists(struct walk *w, const git_tree *ta, const git_tree *tb)
 {
 	size_t i = 0, j = 0;
-	size_t na = ta ? git_tree_entrycount(ta) : 0;
-	size_t nb = tb ? git_tree_entrycount(tb) : 0;
+	size_t na = ta ? git.git_tree_entrycount(ta) : 0;
+	size_t nb = tb ? git.git_tree_entrycount(tb) : 0;
 	const git_tree_entry *a, *b;
 	int c, err = 0;
 
 	while (err == 0 && (i < na || j < nb)) {
-		a = i < na ? git_tree_entry_byindex(ta, i) : NULL;
-		b = j < nb ? git_tree_entry_byindex(tb, j) : NULL;
-		c = !a ? 1 : !b ? -1 : git_tree_entry_cmp(a, b);
+		a = i < na ? git.git_tree_entry_byindex(ta, i) : NULL;
+		b = j < nb ? git.git_tree_entry_byindex(tb, j) : NULL;
+		c = !a ? 1 : !b ? -1 : git.git_tree_entry_cmp(a, b);
 		if (c < 0)
 			b = NULL;
 		else if (c > 0)
@@ -538,10 +597,10 @@ compare_trees(struct walk *w, const git_oid *a, const git_oid *b)
 	git_tree *ta = NULL, *tb = NULL;
 	int err;
 
-	if (a && b && git_oid_equal(a, b))
+	if (a && b && git.git_oid_equal(a, b))
 		return 0;
 	if (w->depth >= TREE_DEPTH_MAX) {
-		git_error_set_str(GIT_ERROR_INVALID, "trees nested too deep");
+		git.git_error_set_str(GIT_ERROR_INVALID, "trees nested too deep");
 		return -1;
 	}
 	if ((a && (err = tree_get(&ta, w, a, true)) < 0) ||
@@ -600,7 +659,7 @@ walk_graph(struct walk *w, struct graph *g)
 static int
 dir_prefix(struct buf *prefix, git_repository *repo, const char *dir)
 {
-	const char *wd = git_repository_workdir(repo);
+	const char *wd = git.git_repository_workdir(repo);
 	char *top = NULL, *real = NULL;
 	size_t n;
 	int rc = 1;
@@ -608,7 +667,7 @@ dir_prefix(struct buf *prefix, git_repository *repo, const char *dir)
 	if (!wd)
 		return 1;
 	if (!(top = realpath(wd, NULL)) || !(real = realpath(dir, NULL))) {
-		git_error_set_str(GIT_ERROR_OS, strerror(errno));
+		git.git_error_set_str(GIT_ERROR_OS, strerror(errno));
 		rc = -1;
 		goto out;
 	}
@@ -657,7 +716,7 @@ times_walk(struct vcs_times *t, git_repository *repo, const git_oid *head,
 static int
 not_owned(struct diag *d, const char *dir)
 {
-	const git_error *e = git_error_last();
+	const git_error *e = git.git_error_last();
 
 	diag_warning(d, dir, 0, "not using git for page dates: %s",
 		     e && e->message ? e->message : "owned by another user");
@@ -673,8 +732,9 @@ times_new(void)
 	return t;
 }
 
-/* Whether some directory from dir up holds a .git: libgit2's global set-up
- * (which reads every CA certificate, for HTTPS) is not paid outside git. */
+/* Whether some directory from dir up holds a .git: libgit2's loading and
+ * global set-up (which reads every CA certificate, for HTTPS) are not paid
+ * outside git. */
 static bool
 in_git(const char *dir)
 {
@@ -685,12 +745,12 @@ in_git(const char *dir)
 	if (!p)
 		return true;	/* let libgit2 say */
 	for (n = strlen(p); !found; ) {
-		struct buf git = BUF_INIT;
+		struct buf dotgit = BUF_INIT;
 
-		buf_put(&git, p, n);
-		buf_puts(&git, "/.git");
-		found = access(git.data, F_OK) == 0;
-		buf_release(&git);
+		buf_put(&dotgit, p, n);
+		buf_puts(&dotgit, "/.git");
+		found = access(dotgit.data, F_OK) == 0;
+		buf_release(&dotgit);
 		if (n == 0 || (n == 1 && p[0] == '/'))
 			break;
 		while (n > 0 && p[n - 1] != '/')
@@ -703,7 +763,7 @@ in_git(const char *dir)
 }
 
 int
-vcs_head(struct buf *id, const char *dir)
+vcs_head(struct buf *id, const char *dir, struct diag *d)
 {
 	git_repository *repo = NULL;
 	git_oid head;
@@ -712,8 +772,9 @@ vcs_head(struct buf *id, const char *dir)
 
 	if (!in_git(dir))
 		return 1;
-	lib_begin();
-	err = git_repository_open_ext(&repo, dir, 0, NULL);
+	if (lib_begin(d) < 0)
+		return -1;
+	err = git.git_repository_open_ext(&repo, dir, 0, NULL);
 	if (err == GIT_ENOTFOUND) {
 		rc = 1;
 	} else if (err == 0) {
@@ -721,13 +782,13 @@ vcs_head(struct buf *id, const char *dir)
 		if (err > 0) {
 			rc = 1;
 		} else if (err == 0) {
-			git_oid_tostr(hex, sizeof(hex), &head);
+			git.git_oid_tostr(hex, sizeof(hex), &head);
 			buf_puts(id, hex);
 			rc = 0;
 		}
 	}
-	git_repository_free(repo);
-	git_libgit2_shutdown();
+	git.git_repository_free(repo);
+	git.git_libgit2_shutdown();
 	return rc;
 }
 
@@ -743,8 +804,9 @@ vcs_times_load(struct vcs_times **out, const char *dir, struct diag *d)
 	*out = NULL;
 	if (!in_git(dir))
 		return 0;
-	lib_begin();
-	err = git_repository_open_ext(&repo, dir, 0, NULL);
+	if (lib_begin(d) < 0)
+		return -1;
+	err = git.git_repository_open_ext(&repo, dir, 0, NULL);
 	if (err == GIT_ENOTFOUND)
 		rc = 0;
 	else if (err == GIT_EOWNER)
@@ -764,8 +826,8 @@ vcs_times_load(struct vcs_times **out, const char *dir, struct diag *d)
 	else
 		vcs_times_free(t);
 	buf_release(&prefix);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
+	git.git_repository_free(repo);
+	git.git_libgit2_shutdown();
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /* vcs.h — the site's git repository, through libgit2: the only file that
- * includes libgit2's headers. */
+ * includes libgit2's headers, and opens the library (only when a site is
+ * in git, see vcs.c). */
 #ifndef WEFT_VCS_H
 #define WEFT_VCS_H
 
@@ -16,10 +17,11 @@ int vcs_init_commit(const char *dir, const char *message, struct diag *d);
 
 /* The id of the commit HEAD points at in the repository holding dir, as
  * 40 hex digits appended to id; 1 when dir is in no repository or HEAD has
- * no commit; -1 (quietly) when the repository cannot be read. Cheap: an
- * incremental build asks it to see whether the history moved. */
+ * no commit; -1 when the repository cannot be read (quietly), or libgit2
+ * cannot be opened (reported through d). Cheap: an incremental build asks
+ * it to see whether the history moved. */
 struct buf;
-int vcs_head(struct buf *id, const char *dir);
+int vcs_head(struct buf *id, const char *dir, struct diag *d);
 
 /*
  * The creation and modification times of the files of a repository, from
@@ -32,7 +34,8 @@ struct vcs_times;
 /* Walks the history of the repository holding dir (dir may be a
  * subdirectory of it: paths are then taken relative to dir). *out is NULL
  * (and the result 0) when dir is in no repository or HEAD has no commit;
- * -1 after reporting a damaged repository. */
+ * -1 after reporting a damaged repository, or libgit2 that cannot be
+ * opened. */
 int vcs_times_load(struct vcs_times **out, const char *dir, struct diag *d);
 /* The times of path (relative to the dir given to vcs_times_load); false
  * when no commit touched it (an uncommitted file). */
