@@ -114,7 +114,8 @@ lalloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	}
 	if (ps->limited && nsize > old && ps->used + (nsize - old) > ps->limit)
 		return NULL;
-	if (!(p = realloc(ptr, nsize)))
+	/* Most are new objects: malloc's path is the short one. */
+	if (!(p = ptr ? realloc(ptr, nsize) : malloc(nsize)))
 		return NULL;
 	ps->used = ps->used - old + nsize;
 	return p;
