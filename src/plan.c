@@ -730,7 +730,7 @@ unsave_page(struct state_page *s, const struct page *p)
 static void
 save_source(struct state *st, const struct page *p)
 {
-	struct state_source *s = state_source_new(st, p->src);
+	struct state_source *s = &st->source_recs[st->source_order.n];
 
 	vec_push(&st->source_order, p->src);
 	s->size = p->size;
@@ -789,6 +789,7 @@ plan_save(struct build *b)
 	st.plugins = xstrdup(b->digest_plugins);
 	st.theme = xstrdup(b->digest_theme);
 	st.head = b->head ? xstrdup(b->head) : NULL;
+	st.source_recs = xcalloc(b->site.pages.n + 1, sizeof(*st.source_recs));
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
 

@@ -105,6 +105,7 @@ state_release(struct state *st)
 	strmap_release(&st->pages, free_page_void);
 	vec_release(&st->order);
 	vec_release(&st->source_order);
+	free(st->source_recs);
 	if (st->raw)
 		munmap((void *)st->raw, st->rawlen);
 	for (i = 0; i < st->outputs.n; i++)
@@ -243,6 +244,20 @@ put_deps(struct buf *b, const struct deps *d)
 	put_u64(b, d->outputs.n);
 	for (i = 0; i < d->outputs.n; i++)
 		put_str(b, d->outputs.v[i]);
+}
+
+static void
+put_source(struct buf *b, const char *path, const struct state_source *s)
+{
+	put_str(b, path);
+	put_i64(b, s->size);
+	put_i64(b, s->mtime_ns);
+	put_i64(b, s->ctime_ns);
+	put_u64(b, s->ino);
+	put_u64(b, s->hash);
+	put_i64(b, s->ctime);
+	put_i64(b, s->mtime);
+	put_u64(b, s->from_git);
 }
 
 static void
@@ -525,7 +540,6 @@ state_save(const struct state *st, const char *path, struct diag *d)
 {
 	struct buf b = BUF_INIT, tmp = BUF_INIT;
 	struct parts pp = { 0 };
-	const char **names;
 	size_t i, n, failed, copied, same;
 	FILE *f = NULL;
 	int rc = -1, bad = 0;
@@ -537,35 +551,20 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	put_str(&b, st->head);
 	put_map(&b, &st->templates, true);
 	/* The sources in the caller's order, else sorted by path. */
-	if (st->source_order.n == st->sources.count) {
+	if (st->source_recs) {
 		n = st->source_order.n;
-		names = xcalloc(n + 1, sizeof(*names));
-		memcpy(names, st->source_order.v, n * sizeof(*names));
+		put_u64(&b, n);
+		for (i = 0; i < n; i++)
+			put_source(&b, st->source_order.v[i], &st->source_recs[i]);
 	} else {
 		struct sorted paths;
 
 		sort_entries(&paths, &st->sources);
-		n = paths.n;
-		names = xcalloc(n + 1, sizeof(*names));
-		for (i = 0; i < n; i++)
-			names[i] = paths.v[i]->key;
+		put_u64(&b, paths.n);
+		for (i = 0; i < paths.n; i++)
+			put_source(&b, paths.v[i]->key, paths.v[i]->val);
 		sorted_release(&paths);
 	}
-	put_u64(&b, n);
-	for (i = 0; i < n; i++) {
-		const struct state_source *s = strmap_gets(&st->sources, names[i]);
-
-		put_str(&b, names[i]);
-		put_i64(&b, s->size);
-		put_i64(&b, s->mtime_ns);
-		put_i64(&b, s->ctime_ns);
-		put_u64(&b, s->ino);
-		put_u64(&b, s->hash);
-		put_i64(&b, s->ctime);
-		put_i64(&b, s->mtime);
-		put_u64(&b, s->from_git);
-	}
-	free(names);
 	put_u64(&b, st->outputs.n);
 	for (i = 0; i < st->outputs.n; i++)
 		put_str(&b, st->outputs.v[i]);

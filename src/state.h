@@ -75,8 +75,11 @@ struct state {
 	struct strmap sources;	/* path -> struct state_source * */
 	struct strmap pages;	/* name -> struct state_page * */
 	/* For state_save, when the caller knows it: every page in the order
-	 * to write (then pages may be empty), every source path (borrowed). */
+	 * to write (then pages may be empty), every source path (borrowed)
+	 * with its record at the same index of source_recs (owned; then
+	 * sources may be empty). */
 	struct vec order, source_order;
+	struct state_source *source_recs;
 	struct vec outputs;	/* char *: files the build wrote outside pages */
 	unsigned failed;	/* pages whose build failed */
 	struct depstore *deps;	/* the dependencies the records point to */
