@@ -657,7 +657,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 		diag_info(d, "%zu sources, nothing changed (ms: %s)", b.site.pages.n, b.phases.data);
 		goto out;
 	}
-	errors += scan_place_all(&b.site, b.htmlext, d);
+	errors += scan_place_all(&b.site, b.htmlext, b.nthreads, d);
 	phase(&b, "sources");
 	plan_outputs(&b);
 	plan_dates(&b);

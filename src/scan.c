@@ -110,18 +110,34 @@ add_source(struct walk *w, const char *rel, const struct stat *st)
 	buf_release(&name);
 }
 
+struct placing {
+	struct site *site;
+	const char *htmlext;
+};
+
+static void
+place_one(size_t i, unsigned w, void *arg)
+{
+	struct placing *pl = arg;
+
+	(void)w;
+	scan_place(pl->site, pl->site->unplaced.v[i], pl->htmlext);
+}
+
 int
-scan_place_all(struct site *s, const char *htmlext, struct diag *d)
+scan_place_all(struct site *s, const char *htmlext, unsigned jobs, struct diag *d)
 {
 	size_t i;
 	int errors = 0;
 
+	/* Each page's paths are its own work; only the map is shared. */
+	pool_run(s->unplaced.n >= 256 ? jobs : 1, s->unplaced.n, place_one,
+		 &(struct placing){ s, htmlext });
 	strmap_reserve(&s->bydest, s->bydest.count + s->unplaced.n);
 	for (i = 0; i < s->unplaced.n; i++) {
 		struct page *p = s->unplaced.v[i], *other;
 		void **slot;
 
-		scan_place(s, p, htmlext);
 		if (!p->dest)
 			continue;
 		slot = strmap_slot(&s->bydest, p->dest, strlen(p->dest));

@@ -35,12 +35,13 @@ struct scan_opts {
 int scan_tree(struct site *s, const struct scan_opts *o, struct diag *d);
 
 /*
- * Fills dest and url of the pages scan_tree found, in the order it found
- * them: two pages of one output path are an error naming both, and the
- * first keeps it. A build that finds nothing changed never needs them.
- * Returns the number of errors reported.
+ * Fills dest and url of the pages scan_tree found, with up to jobs
+ * threads; then, in the order the walk found them, two pages of one output
+ * path are an error naming both, and the first keeps it. A build that
+ * finds nothing changed never needs them. Returns the number of errors
+ * reported.
  */
-int scan_place_all(struct site *s, const char *htmlext, struct diag *d);
+int scan_place_all(struct site *s, const char *htmlext, unsigned jobs, struct diag *d);
 
 /* Fills dest and url of p from its name and kind. */
 void scan_place(struct site *s, struct page *p, const char *htmlext);
