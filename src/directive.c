@@ -597,8 +597,9 @@ val_next(struct dscan *s, struct frame *f)
 		return sq3_more(s, f, f->item - 2);
 	case PH_SQ1:
 		return bw_later(f);
-	case PH_HD:
-		heredoc_at(s, f->v, s->len, &idlen);
+	case PH_HD:	/* the heredoc that began it is still there */
+		if (!heredoc_at(s, f->v, s->len, &idlen))
+			return false;
 		return hd_more(s, f, f->item - idlen, idlen);
 	case PH_BW:
 		return bw_more(s, f, f->item - 1);
