@@ -44,6 +44,9 @@ buf_truncate(struct buf *b, size_t len)
 	b->data[len] = '\0';
 }
 
+/* The first allocation of a buffer: most grow past a few bytes at once. */
+#define BUF_FIRST 64
+
 void
 buf_grow(struct buf *b, size_t extra)
 {
@@ -54,6 +57,8 @@ buf_grow(struct buf *b, size_t extra)
 		return;
 	if (need < b->len)
 		xgrow(NULL, &b->cap, (size_t)-1, 1);	/* overflow: aborts */
+	if (!old && need < BUF_FIRST)
+		need = BUF_FIRST;
 	b->data = xgrow(old, &b->cap, need, 1);
 	if (!old)
 		b->data[0] = '\0';
