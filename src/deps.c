@@ -108,7 +108,40 @@ deps_free(struct deps *d)
 	for (i = 0; i < d->outputs.n; i++)
 		free(d->outputs.v[i]);
 	vec_release(&d->outputs);
+	free(d->saved_lookups);
+	free(d->saved_templates);
 	free(d);
+}
+
+const char *
+deps_next_lookup(const struct deps *d, size_t *iter, const char **found)
+{
+	struct strmap_entry *e;
+	const char *key;
+
+	if (d->saved_lookups) {
+		if (*iter >= d->nsaved_lookups)
+			return NULL;
+		key = d->saved_lookups[2 * *iter];
+		*found = d->saved_lookups[2 * *iter + 1] ? d->saved_lookups[2 * *iter + 1] : "";
+		++*iter;
+		return key;
+	}
+	if (!(e = strmap_next(&d->lookups, iter)))
+		return NULL;
+	*found = e->val;
+	return e->key;
+}
+
+const char *
+deps_next_template(const struct deps *d, size_t *iter)
+{
+	struct strmap_entry *e;
+
+	if (d->saved_templates)
+		return *iter < d->nsaved_templates ? d->saved_templates[(*iter)++] : NULL;
+	e = strmap_next(&d->templates, iter);
+	return e ? e->key : NULL;
 }
 
 /* Whether the saved hits are the ones that answer. */

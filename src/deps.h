@@ -58,6 +58,14 @@ struct deps {
 	struct strmap lookups;	/* "from\nlink" -> the page found ("" for none) */
 	struct strmap templates;	/* template names used */
 	struct vec outputs;	/* char *: files written besides the page's own */
+	/* Read from the last build's state (and then only read), a page's
+	 * lookups and templates stay where the file has them, sorted, in its
+	 * mapping: pairs of a key and the page found (NULL for none), and
+	 * names. The maps are left empty. */
+	const char **saved_lookups;
+	size_t nsaved_lookups;	/* pairs */
+	const char **saved_templates;
+	size_t nsaved_templates;
 };
 
 struct depstore {
@@ -81,6 +89,11 @@ void deps_free(struct deps *d);
 unsigned dep_hit(const struct dep *d, const char *page);
 /* The pages d hit, one a call from *iter = 0, then NULL. */
 const char *dep_next_hit(const struct dep *d, size_t *iter);
+/* d's lookups, one a call from *iter = 0: the key ("from\nlink"), with the
+ * page it found in *found ("" for none); NULL at the end. */
+const char *deps_next_lookup(const struct deps *d, size_t *iter, const char **found);
+/* The templates d used, one a call from *iter = 0; NULL at the end. */
+const char *deps_next_template(const struct deps *d, size_t *iter);
 /* Adds dep to d (once). */
 void deps_add(struct deps *d, struct dep *dep);
 void deps_lookup(struct deps *d, const char *from, const char *link,

@@ -482,14 +482,14 @@ dep_fired(struct build *b, struct dep *d)
 static bool
 lookups_moved(struct build *b, const struct deps *d)
 {
-	struct strmap_entry *e;
+	const char *key, *found;
 	size_t iter = 0;
 	bool moved = false;
 
 	if (!d || (b->deleted.n == 0 && b->added == 0))
 		return false;
-	while (!moved && (e = strmap_next(&d->lookups, &iter))) {
-		char *from = xstrndup(e->key, e->keylen), *nl = strchr(from, '\n');
+	while (!moved && (key = deps_next_lookup(d, &iter, &found))) {
+		char *from = xstrdup(key), *nl = strchr(from, '\n');
 		struct page *to;
 
 		if (!nl) {
@@ -497,7 +497,7 @@ lookups_moved(struct build *b, const struct deps *d)
 		} else {
 			*nl = '\0';
 			to = site_bestlink(&b->site, from, nl + 1, strlen(nl + 1));
-			moved = strcmp(to ? to->name : "", e->val) != 0;
+			moved = strcmp(to ? to->name : "", found) != 0;
 		}
 		free(from);
 	}
@@ -507,11 +507,11 @@ lookups_moved(struct build *b, const struct deps *d)
 static bool
 templates_changed(struct build *b, const struct deps *d)
 {
-	struct strmap_entry *e;
+	const char *name;
 	size_t iter = 0;
 
-	while (d && (e = strmap_next(&d->templates, &iter)))
-		if (strmap_get(&b->changed_templates, e->key, e->keylen))
+	while (d && (name = deps_next_template(d, &iter)))
+		if (strmap_gets(&b->changed_templates, name))
 			return true;
 	return false;
 }
@@ -753,21 +753,21 @@ save_templates(struct build *b, struct state *st)
 
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
-		struct strmap_entry *e;
+		const char *name;
 		size_t iter = 0;
 
-		while (p->render_deps && (e = strmap_next(&p->render_deps->templates, &iter))) {
-			void **slot = strmap_slot(&st->templates, e->key, e->keylen);
-			const char *known = strmap_get(&b->template_digests, e->key, e->keylen);
+		while (p->render_deps && (name = deps_next_template(p->render_deps, &iter))) {
+			void **slot = strmap_slot(&st->templates, name, strlen(name));
+			const char *known = strmap_gets(&b->template_digests, name);
 
 			if (*slot)
 				continue;
 			if (!known)
-				known = theme_digest_read(&b->theme, e->key);
+				known = theme_digest_read(&b->theme, name);
 			if (known) {
 				*slot = xstrdup(known);
 			} else {
-				theme_template_digest(&b->theme, e->key, &d);
+				theme_template_digest(&b->theme, name, &d);
 				*slot = buf_detach(&d, NULL);
 			}
 		}

@@ -239,8 +239,20 @@ put_deps(struct buf *b, const struct deps *d)
 	put_u64(b, d->list.n);
 	for (i = 0; i < d->list.n; i++)
 		put_u64(b, ((struct dep *)d->list.v[i])->id);
-	put_map(b, &d->lookups, true);
-	put_map(b, &d->templates, false);
+	if (d->saved_lookups) {	/* read from a file: its order is sorted */
+		put_u64(b, d->nsaved_lookups);
+		for (i = 0; i < 2 * d->nsaved_lookups; i++)
+			put_str(b, d->saved_lookups[i]);
+	} else {
+		put_map(b, &d->lookups, true);
+	}
+	if (d->saved_templates) {
+		put_u64(b, d->nsaved_templates);
+		for (i = 0; i < d->nsaved_templates; i++)
+			put_str(b, d->saved_templates[i]);
+	} else {
+		put_map(b, &d->templates, false);
+	}
 	put_u64(b, d->outputs.n);
 	for (i = 0; i < d->outputs.n; i++)
 		put_str(b, d->outputs.v[i]);
@@ -729,19 +741,26 @@ get_deps(struct rd *r, struct dep **ids, size_t nids)
 		else
 			deps_add(d, ids[id]);
 	}
+	/* The lookups and templates stay in the mapping (see deps.h). */
 	n = get_count(r, 2);
+	if (n)
+		d->saved_lookups = xcalloc(2 * n, sizeof(*d->saved_lookups));
 	for (i = 0; i < n && !r->bad; i++) {
 		const char *k = get_ref(r), *v = get_ref(r);
 
-		if (k)
-			free(strmap_put(&d->lookups, k, strlen(k), xstrdup(v ? v : "")));
+		if (k) {
+			d->saved_lookups[2 * d->nsaved_lookups] = k;
+			d->saved_lookups[2 * d->nsaved_lookups++ + 1] = v;
+		}
 	}
 	n = get_count(r, 1);
+	if (n)
+		d->saved_templates = xcalloc(n, sizeof(*d->saved_templates));
 	for (i = 0; i < n && !r->bad; i++) {
 		const char *k = get_ref(r);
 
 		if (k)
-			deps_template(d, k);
+			d->saved_templates[d->nsaved_templates++] = k;
 	}
 	n = get_count(r, 1);
 	for (i = 0; i < n && !r->bad; i++) {
