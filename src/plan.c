@@ -119,11 +119,24 @@ source_changed(struct build *b, struct page *p, const struct state_source *os,
 	return p->text_hash != os->hash;
 }
 
+/* The last build's record of p's source: saved in the pages' order, the
+ * one after the last found (*next) while the sources are as they were. */
+static const struct state_source *
+old_source(struct build *b, const struct page *p, size_t *next, bool *in_order)
+{
+	const struct vec *saved = &b->old.source_order;
+
+	if (*next < saved->n && strcmp(saved->v[*next], p->src) == 0)
+		return &b->old.source_recs[(*next)++];
+	*in_order = false;
+	return state_source_get(&b->old, p->src);
+}
+
 bool
 plan_sources(struct build *b)
 {
-	struct strmap_entry *e;
-	size_t i, iter = 0, read = 0;
+	size_t i, next = 0, read = 0;
+	bool in_order = true;
 	bool quiet = b->incremental && !b->theme_changed && b->old.failed == 0 &&
 		     b->changed_templates.count == 0 && same(b->head, b->old.head);
 
@@ -134,7 +147,8 @@ plan_sources(struct build *b)
 
 		if (!p->src)
 			continue;
-		os = b->incremental ? strmap_gets(&b->old.sources, p->src) : NULL;
+		os = b->incremental ? old_source(b, p, &next, &in_order) : NULL;
+		p->old_source = os;
 		if (!os) {
 			flag_new(p);
 			quiet = false;
@@ -150,10 +164,11 @@ plan_sources(struct build *b)
 		diag_debug(b->diag, "sources: %zu read, their stat changed", read);
 		quiet = false;
 	}
-	/* A source gone. */
-	while (quiet && (e = strmap_next(&b->old.sources, &iter)))
-		if (!site_page_src(&b->site, e->key))
-			quiet = false;
+	/* A source gone: when each page found the next record, none is. */
+	if (quiet && !(in_order && next == b->old.source_order.n))
+		for (i = 0; quiet && i < b->old.source_order.n; i++)
+			if (!site_page_src(&b->site, b->old.source_order.v[i]))
+				quiet = false;
 	/* The output directory went away, or files the theme wrote did. */
 	if (quiet && (!b->out.existed || access(b->out.manifest, R_OK) != 0))
 		quiet = false;
@@ -170,6 +185,8 @@ plan_sources(struct build *b)
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
 
+		if (!b->incremental)
+			p->old_source = NULL;	/* a damaged state is gone */
 		if (!p->src)
 			continue;
 		p->old = b->incremental ? strmap_gets(&b->old.pages, p->name) : NULL;
@@ -193,8 +210,7 @@ plan_dates(struct build *b)
 		b->times = NULL;
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
-		const struct state_source *os = p->src && b->incremental ?
-			strmap_gets(&b->old.sources, p->src) : NULL;
+		const struct state_source *os = p->old_source;
 		time_t c, m;
 
 		if (!p->src)

@@ -19,6 +19,7 @@ struct config;
 struct deps;
 struct diag;
 struct state_page;
+struct state_source;
 struct pagespec_index;
 
 enum src_kind {
@@ -100,6 +101,7 @@ struct page {
 	uint64_t backlinks_hash;	/* of its backlinks' names (plan.c) */
 	atomic_bool text_ready;	/* text, body and code may be read without the lock */
 	struct state_page *old;	/* its record in the last build, or NULL */
+	const struct state_source *old_source;	/* its source's, or NULL */
 };
 
 /* How a page differs from the last build (page.change). */

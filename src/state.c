@@ -101,7 +101,7 @@ state_release(struct state *st)
 	free(st->head);
 	free(st->path);
 	strmap_release(&st->templates, free);
-	strmap_release(&st->sources, free);
+	strmap_release(&st->sources, NULL);
 	strmap_release(&st->pages, free_page_void);
 	vec_release(&st->order);
 	vec_release(&st->source_order);
@@ -113,13 +113,20 @@ state_release(struct state *st)
 	vec_release(&st->outputs);
 }
 
-struct state_source *
-state_source_new(struct state *st, const char *path)
+const struct state_source *
+state_source_get(struct state *st, const char *path)
 {
-	struct state_source *s = xcalloc(1, sizeof(*s));
+	size_t i;
 
-	free(strmap_put(&st->sources, path, strlen(path), s));
-	return s;
+	if (st->sources.count == 0 && st->source_order.n) {
+		strmap_reserve(&st->sources, st->source_order.n);
+		for (i = 0; i < st->source_order.n; i++) {
+			const char *k = st->source_order.v[i];
+
+			strmap_put(&st->sources, k, strlen(k), &st->source_recs[i]);
+		}
+	}
+	return strmap_gets(&st->sources, path);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -552,7 +559,7 @@ state_save(const struct state *st, const char *path, struct diag *d)
 {
 	struct buf b = BUF_INIT, tmp = BUF_INIT;
 	struct parts pp = { 0 };
-	size_t i, n, failed, copied, same;
+	size_t i, failed, copied, same;
 	FILE *f = NULL;
 	int rc = -1, bad = 0;
 
@@ -562,21 +569,9 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	put_str(&b, st->theme);
 	put_str(&b, st->head);
 	put_map(&b, &st->templates, true);
-	/* The sources in the caller's order, else sorted by path. */
-	if (st->source_recs) {
-		n = st->source_order.n;
-		put_u64(&b, n);
-		for (i = 0; i < n; i++)
-			put_source(&b, st->source_order.v[i], &st->source_recs[i]);
-	} else {
-		struct sorted paths;
-
-		sort_entries(&paths, &st->sources);
-		put_u64(&b, paths.n);
-		for (i = 0; i < paths.n; i++)
-			put_source(&b, paths.v[i]->key, paths.v[i]->val);
-		sorted_release(&paths);
-	}
+	put_u64(&b, st->source_order.n);
+	for (i = 0; i < st->source_order.n; i++)
+		put_source(&b, st->source_order.v[i], &st->source_recs[i]);
 	put_u64(&b, st->outputs.n);
 	for (i = 0; i < st->outputs.n; i++)
 		put_str(&b, st->outputs.v[i]);
@@ -903,16 +898,17 @@ parse_head(struct rd *r, struct state *st)
 			free(strmap_put(&st->templates, k, strlen(k), xstrdup(v)));
 	}
 	n = get_count(r, 6);
-	strmap_reserve(&st->sources, n);
+	if (n)
+		st->source_recs = xcalloc(n, sizeof(*st->source_recs));
 	for (i = 0; i < n && !r->bad; i++) {
 		const char *path = get_ref(r);
-		struct state_source *s;
+		struct state_source *s = &st->source_recs[i];
 
 		if (!path) {
 			r->bad = true;
 			break;
 		}
-		s = state_source_new(st, path);
+		vec_push(&st->source_order, (void *)path);
 		s->size = (off_t)get_i64(r);
 		s->mtime_ns = get_i64(r);
 		s->ctime_ns = get_i64(r);

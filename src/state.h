@@ -72,14 +72,16 @@ struct state {
 	char *theme;		/* digest of the theme's stylesheet sources */
 	char *head;		/* the commit HEAD pointed at, NULL outside git */
 	struct strmap templates;	/* template name -> its digest (char *) */
-	struct strmap sources;	/* path -> struct state_source * */
+	/* Every source's path (borrowed: from the mapped file, or the
+	 * caller's when saving) with its record at the same index of
+	 * source_recs (owned), in the order written: the pages' by name. */
+	struct vec source_order;
+	struct state_source *source_recs;
+	struct strmap sources;	/* path -> its record: state_source_get's */
 	struct strmap pages;	/* name -> struct state_page * */
 	/* For state_save, when the caller knows it: every page in the order
-	 * to write (then pages may be empty), every source path (borrowed)
-	 * with its record at the same index of source_recs (owned; then
-	 * sources may be empty). */
-	struct vec order, source_order;
-	struct state_source *source_recs;
+	 * to write (then pages may be empty). */
+	struct vec order;
 	struct vec outputs;	/* char *: files the build wrote outside pages */
 	unsigned failed;	/* pages whose build failed */
 	struct depstore *deps;	/* the dependencies the records point to */
@@ -102,8 +104,9 @@ int state_load_pages(struct state *st, struct diag *d);
 /* Writes st to path through a temporary file and rename(2). */
 int state_save(const struct state *st, const char *path, struct diag *d);
 
-/* A fresh source record owned by st. */
-struct state_source *state_source_new(struct state *st, const char *path);
+/* The record of the source at path, or NULL; the first call makes the
+ * map (a build that walks the sources in their saved order needs none). */
+const struct state_source *state_source_get(struct state *st, const char *path);
 void state_page_free(struct state_page *p);
 
 /* A 64-bit digest for noticing changes (not for security), chained:
