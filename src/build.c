@@ -664,7 +664,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 	if (scan_all(&b) < 0)
 		errors++;
 	phase(&b, "scan");
-	site_link(&b.site, plan_same_pages(&b));
+	site_link(&b.site, plan_same_pages(&b), b.nthreads);
 	pagespec_index_build(&b.site);
 	report_broken(&b);
 	plan_changes(&b);

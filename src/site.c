@@ -13,6 +13,7 @@
 #include "deps.h"
 #include "md.h"
 #include "pagespec.h"
+#include "pool.h"
 #include "xalloc.h"
 
 void
@@ -338,27 +339,46 @@ up:
 	return found;
 }
 
+struct linking {
+	const struct site *site;
+	bool same_pages;
+};
+
+/* Where page i's links lead: each page's own, the site only read. */
+static void
+link_one(size_t i, unsigned w, void *arg)
+{
+	const struct linking *k = arg;
+	struct page *p = k->site->pages.v[i];
+	bool kept = k->same_pages && p->links_kept;
+	size_t j;
+
+	(void)w;
+	for (j = 0; j < p->nlinks; j++) {
+		struct link *l = &p->links[j];
+
+		if (kept)
+			l->to = l->was ? site_page(k->site, l->was) : NULL;
+		else
+			l->to = site_bestlink(k->site, p->name, l->target, strlen(l->target));
+	}
+}
+
 void
-site_link(struct site *s, bool same_pages)
+site_link(struct site *s, bool same_pages, unsigned jobs)
 {
 	size_t i, j;
 
+	pool_run(s->pages.n >= 256 ? jobs : 1, s->pages.n, link_one,
+		 &(struct linking){ s, same_pages });
 	for (i = 0; i < s->pages.n; i++)
 		((struct page *)s->pages.v[i])->backlinks.n = 0;
 	for (i = 0; i < s->pages.n; i++) {
 		struct page *p = s->pages.v[i];
-		bool kept = same_pages && p->links_kept;
 
 		for (j = 0; j < p->nlinks; j++) {
-			struct link *l = &p->links[j];
-			struct page *to;
+			struct page *to = p->links[j].to;
 
-			if (kept)
-				to = l->was ? site_page(s, l->was) : NULL;
-			else
-				to = site_bestlink(s, p->name, l->target, strlen(l->target));
-
-			l->to = to;
 			if (!to || to == p)
 				continue;
 			/* Pages are visited in name order (site_sort), so

@@ -208,11 +208,11 @@ void page_borrow_link(struct page *p, const char *target, const char *type,
  */
 struct page *site_bestlink(const struct site *s, const char *from,
 			   const char *link, size_t len);
-/* Resolves every page's links and fills the backlinks; after site_sort.
- * With same_pages (the site has the same page names as the last build),
- * a page whose links_kept takes where its links led then: bestlink depends
- * on nothing else. */
-void site_link(struct site *s, bool same_pages);
+/* Resolves every page's links (with up to jobs threads) and fills the
+ * backlinks; after site_sort. With same_pages (the site has the same page
+ * names as the last build), a page whose links_kept takes where its links
+ * led then: bestlink depends on nothing else. */
+void site_link(struct site *s, bool same_pages, unsigned jobs);
 
 void site_init(struct site *s);
 void site_release(struct site *s);

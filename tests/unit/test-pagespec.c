@@ -117,7 +117,7 @@ load_site(struct site *s)
 	}
 	free(text);
 	site_sort(s);
-	site_link(s, false);
+	site_link(s, false, 1);
 	pagespec_index_build(s);
 }
 
@@ -624,7 +624,7 @@ test_natural(void)
 		buf_printf(&want, "%s%s", want.len ? " " : "", line);
 	}
 	site_sort(&s);
-	site_link(&s, false);
+	site_link(&s, false, 1);
 	pagespec_index_build(&s);
 	env_init(&env, &s, "index", NULL);
 	pagespec_match_list(&out, ps, &env, "title_natural", 0, false, NULL);
@@ -722,7 +722,7 @@ perf_site(struct site *s)
 		page_add_link(p, "index", 5, NULL, 0);
 	}
 	site_sort(s);
-	site_link(s, false);
+	site_link(s, false, 1);
 	pagespec_index_build(s);
 }
 
