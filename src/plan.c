@@ -635,33 +635,46 @@ plan_same_pages(struct build *b)
 	return true;
 }
 
+/* How page i differs from its record: its own fields, and its record's,
+ * alone are read and written. */
+static void
+compare_one(size_t i, unsigned w, void *arg)
+{
+	struct build *b = arg;
+	struct page *p = b->site.pages.v[i];
+
+	(void)w;
+	if (!p->old && !(p->change & CHANGE_ADDED))
+		p->old = strmap_gets(&b->old.pages, p->name);
+	if (!p->old) {
+		flag_new(p);
+		return;
+	}
+	if (!p->restored)
+		compare_scan(p);
+	if (!same_resolved(p, p->old))
+		p->change |= CHANGE_RESOLVED;
+	if (plan_backlinks_hash(p) != p->old->backlinks_hash)
+		p->change |= CHANGE_BACKLINKS;
+	if (!p->render_deps) {
+		p->render_deps = p->old->render;
+		p->old->render = NULL;
+	}
+}
+
 void
 plan_changes(struct build *b)
 {
 	struct strmap_entry *e;
-	size_t i, iter = 0;
+	size_t i, iter = 0, n = b->site.pages.n;
 
+	if (b->incremental)
+		pool_run(n >= 256 ? b->nthreads : 1, n, compare_one, b);
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
 
 		if (!b->incremental)
 			continue;
-		if (!p->old && !(p->change & CHANGE_ADDED))
-			p->old = strmap_gets(&b->old.pages, p->name);
-		if (!p->old) {
-			flag_new(p);
-		} else {
-			if (!p->restored)
-				compare_scan(p);
-			if (!same_resolved(p, p->old))
-				p->change |= CHANGE_RESOLVED;
-			if (plan_backlinks_hash(p) != p->old->backlinks_hash)
-				p->change |= CHANGE_BACKLINKS;
-			if (!p->render_deps) {
-				p->render_deps = p->old->render;
-				p->old->render = NULL;
-			}
-		}
 		b->added += (p->change & CHANGE_ADDED) != 0;
 		if (p->change & CHANGED_ITSELF)
 			vec_push(&b->changed, p);
