@@ -190,18 +190,55 @@ page_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Merges the sorted pages from the sorted ones before them, in place;
+ * returns the first place that changed. */
+static size_t
+merge_added(struct site *s, size_t from)
+{
+	void **v = s->pages.v, **added;
+	size_t n = s->pages.n, i = from, j = n, k = n, first;
+
+	if (from == 0 || from == n || page_cmp(&v[from - 1], &v[from]) < 0)
+		return from;
+	added = xcalloc(n - from, sizeof(*added));
+	memcpy(added, v + from, (n - from) * sizeof(*added));
+	/* From the back: the largest of the two runs' ends goes last. */
+	while (j > from) {
+		if (i > 0 && page_cmp(&v[i - 1], &added[j - from - 1]) > 0)
+			v[--k] = v[--i];
+		else
+			v[--k] = added[--j - from];
+	}
+	first = i;
+	free(added);
+	return first;
+}
+
 void
 site_sort(struct site *s)
 {
-	size_t i;
+	size_t i, from = s->sorted <= s->pages.n ? s->sorted : 0, changed;
 
-	/* The walk adds a directory's pages in order: often there is
-	 * nothing to sort. */
-	for (i = 1; i < s->pages.n && page_cmp(&s->pages.v[i - 1], &s->pages.v[i]) < 0; i++)
+	/* The walk adds a directory's pages in order, and a plugin's pages
+	 * come after the ones sorted before: those are sorted on their own,
+	 * then merged in. */
+	for (i = from + 1; i < s->pages.n && page_cmp(&s->pages.v[i - 1], &s->pages.v[i]) < 0; i++)
 		;
 	if (i < s->pages.n)
-		qsort(s->pages.v, s->pages.n, sizeof(*s->pages.v), page_cmp);
-	for (i = 0; i < s->pages.n; i++)
+		qsort(s->pages.v + from, s->pages.n - from, sizeof(*s->pages.v), page_cmp);
+	/* Every name a page lives under; those of the pages sorted before
+	 * stand, as pages are only ever added. */
+	if (from == 0)
+		strmap_release(&s->parents, NULL);
+	for (i = from; i < s->pages.n; i++) {
+		const char *name = ((struct page *)s->pages.v[i])->lcname, *c;
+
+		for (c = strchr(name, '/'); c; c = strchr(c + 1, '/'))
+			strmap_put(&s->parents, name, (size_t)(c - name), s);
+	}
+	s->parents_ready = true;
+	changed = merge_added(s, from);
+	for (i = changed; i < s->pages.n; i++)
 		((struct page *)s->pages.v[i])->pos = i;
 	/* The first by name wins a lower-case name two pages share. */
 	if (s->lcshared) {
@@ -214,14 +251,7 @@ site_sort(struct site *s)
 				*slot = p;
 		}
 	}
-	strmap_release(&s->parents, NULL);
-	for (i = 0; i < s->pages.n; i++) {
-		const char *name = ((struct page *)s->pages.v[i])->lcname, *c;
-
-		for (c = strchr(name, '/'); c; c = strchr(c + 1, '/'))
-			strmap_put(&s->parents, name, (size_t)(c - name), s);
-	}
-	s->parents_ready = true;
+	s->sorted = s->pages.n;
 }
 
 static void

@@ -131,6 +131,7 @@ struct site {
 	char *destdir;		/* absolute */
 	char *statedir;		/* absolute: the build state (.weft) */
 	struct vec pages;	/* every source and made page, sorted by name after the scan */
+	size_t sorted;		/* how many site_sort left in order (pages are only added) */
 	struct strmap byname;	/* name -> page */
 	struct strmap bylcname;	/* lower-case name -> page (the first by name) */
 	bool lcshared;		/* two pages share a lower-case name */

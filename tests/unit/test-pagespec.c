@@ -549,6 +549,56 @@ test_long_or(const struct site *s)
 	buf_release(&spec);
 }
 
+/* The names of s's pages in order, with their pos checked. */
+static void
+order_of(const struct site *s, struct buf *out)
+{
+	size_t i;
+
+	buf_reset(out);
+	for (i = 0; i < s->pages.n; i++) {
+		const struct page *p = s->pages.v[i];
+
+		buf_printf(out, "%s%s", i ? " " : "", p->name);
+		if (p->pos != i)
+			buf_printf(out, "(pos %zu)", p->pos);
+	}
+}
+
+/* Pages added after a sort (a plugin's) are merged in; their parents join
+ * the ones that stand, which bestlink needs to look under them. */
+static void
+test_sort_added(void)
+{
+	struct site s;
+	struct buf order = BUF_INIT;
+	const char *first[] = { "d", "b", "f/x" }, *later[] = { "g", "c/y", "a", "e" };
+	struct page *to;
+	size_t i;
+
+	site_init(&s);
+	for (i = 0; i < 3; i++)
+		site_add(&s, first[i]);
+	site_sort(&s);
+	order_of(&s, &order);
+	tap_is(order.data, "b d f/x", "site_sort: the walk's pages");
+	for (i = 0; i < 4; i++)
+		site_add(&s, later[i]);
+	site_sort(&s);
+	order_of(&s, &order);
+	tap_is(order.data, "a b c/y d e f/x g", "site_sort: added pages merged in");
+	to = site_bestlink(&s, "c", "y", 1);
+	tap_is(to ? to->name : "(none)", "c/y", "an added page's parent is known");
+	to = site_bestlink(&s, "f", "x", 1);
+	tap_is(to ? to->name : "(none)", "f/x", "an earlier page's parent stays known");
+	site_add(&s, "h");
+	site_sort(&s);
+	order_of(&s, &order);
+	tap_is(order.data, "a b c/y d e f/x g h", "site_sort: a page added after all");
+	buf_release(&order);
+	site_release(&s);
+}
+
 /* A page added after the index: the index is not used, nothing is lost. */
 static void
 test_stale_index(struct site *s)
@@ -868,6 +918,7 @@ main(void)
 	test_long_or(&s);
 	test_glob(&s);
 	test_stale_index(&s);
+	test_sort_added();
 	test_speed();
 	free(cases);
 	free(text);
