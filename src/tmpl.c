@@ -72,8 +72,23 @@ struct tval {
 	size_t nrows, caprows;
 };
 
+/* A name (lowercased, owned) with its value. */
+struct tvar {
+	char *name;
+	size_t len;
+	struct tval val;
+};
+
+/* Most sets of parameters are small (a loop's row holds a few): they are
+ * searched in turn, and past TVARS_MAPPED names through a map of their
+ * places too. A value's place moves as names are added: a struct tval *
+ * holds only until the next. */
+#define TVARS_MAPPED 8
+
 struct tvars {
-	struct strmap map;	/* lowercased name -> struct tval */
+	struct tvar *v;
+	size_t n, cap;
+	struct strmap map;	/* name (the tvar's) -> its index + 1, past TVARS_MAPPED */
 };
 
 static bool
@@ -146,9 +161,9 @@ key_release(struct key *k)
 struct tvars *
 tvars_new(void)
 {
-	struct tvars *v = xmalloc(sizeof(*v));
+	struct tvars *v = xcalloc(1, sizeof(*v));
 
-	strmap_init(&v->map);
+	strmap_init_borrowed(&v->map);
 	return v;
 }
 
@@ -164,22 +179,37 @@ tval_reset(struct tval *tv)
 	memset(tv, 0, sizeof(*tv));
 }
 
-static void
-tval_free(void *p)
-{
-	if (!p)
-		return;
-	tval_reset(p);
-	free(p);
-}
-
 void
 tvars_free(struct tvars *v)
 {
+	size_t i;
+
 	if (!v)
 		return;
-	strmap_release(&v->map, tval_free);
+	for (i = 0; i < v->n; i++) {
+		tval_reset(&v->v[i].val);
+		free(v->v[i].name);
+	}
+	free(v->v);
+	strmap_release(&v->map, NULL);
 	free(v);
+}
+
+/* The value of the lowercased name key, or NULL. */
+static struct tval *
+find_val(const struct tvars *v, const char *key, size_t len)
+{
+	size_t i;
+
+	if (v->n > TVARS_MAPPED) {
+		uintptr_t at = (uintptr_t)strmap_get(&v->map, key, len);
+
+		return at ? &v->v[at - 1].val : NULL;
+	}
+	for (i = 0; i < v->n; i++)
+		if (v->v[i].len == len && memcmp(v->v[i].name, key, len) == 0)
+			return &v->v[i].val;
+	return NULL;
 }
 
 /* The value of name, created (an empty loop) when missing. */
@@ -187,14 +217,22 @@ static struct tval *
 tval_slot(struct tvars *v, const char *name)
 {
 	struct key k;
-	void **slot;
+	struct tval *tv;
+	size_t i;
 
 	key_init(&k, name, strlen(name));
-	slot = strmap_slot(&v->map, k.s, k.len);
+	tv = find_val(v, k.s, k.len);
+	if (!tv) {
+		v->v = xgrow(v->v, &v->cap, v->n + 1, sizeof(*v->v));
+		v->v[v->n] = (struct tvar){ .name = xstrndup(k.s, k.len), .len = k.len };
+		tv = &v->v[v->n++].val;
+		/* Past the few searched in turn, the map has every name: all
+		 * when it starts, then each new one. */
+		for (i = v->n == TVARS_MAPPED + 1 ? 0 : v->n - 1; v->n > TVARS_MAPPED && i < v->n; i++)
+			strmap_put(&v->map, v->v[i].name, v->v[i].len, (void *)(uintptr_t)(i + 1));
+	}
 	key_release(&k);
-	if (!*slot)
-		*slot = xcalloc(1, sizeof(struct tval));
-	return *slot;
+	return tv;
 }
 
 static void
@@ -234,7 +272,7 @@ tvars_get(const struct tvars *v, const char *name)
 	struct key k;
 
 	key_init(&k, name, strlen(name));
-	tv = strmap_get(&v->map, k.s, k.len);
+	tv = find_val(v, k.s, k.len);
 	key_release(&k);
 	return tv ? tv->str : NULL;
 }
@@ -917,11 +955,11 @@ lookup(const struct scope *sc, const char *name, size_t len)
 
 	for (i = sc->depth; i-- > 0;) {
 		f = &sc->frames[i];
-		tv = strmap_get(&f->loop->rows[f->row]->map, name, len);
+		tv = find_val(f->loop->rows[f->row], name, len);
 		if (tv)
 			return tv;
 	}
-	return sc->top ? strmap_get(&sc->top->map, name, len) : NULL;
+	return sc->top ? find_val(sc->top, name, len) : NULL;
 }
 
 /*

@@ -515,6 +515,40 @@ test_tvars(void)
 	tvars_free(NULL);
 }
 
+/* A page's parameters are many (past the few searched in turn, they are
+ * found through a map): each still found, in any case, and replaced. */
+static void
+test_tvars_many(void)
+{
+	struct tvars *v = tvars_new();
+	struct buf src = BUF_INIT, want = BUF_INIT, name = BUF_INIT;
+	char val[32];
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		buf_reset(&name);
+		buf_printf(&name, "Name%d", i);
+		snprintf(val, sizeof(val), "v%d", i);
+		tvars_set(v, name.data, val);
+		if (i == 5 || i == 20) {	/* before and after the map starts */
+			tvars_set(v, "NAME0", i == 5 ? "early" : "late");
+			tap_is(tvars_get(v, "name0"), i == 5 ? "early" : "late",
+			       "tvars: %d names, an old one replaced", i + 1);
+		}
+	}
+	for (i = 0; i < 40; i++) {
+		buf_printf(&src, "<TMPL_VAR NAME%d>,", i);
+		buf_printf(&want, "%s,", i == 0 ? "late" : (snprintf(val, sizeof(val), "v%d", i), val));
+	}
+	check(v, src.data, want.data, "tvars: 40 names, each found");
+	tap_is(tvars_get(v, "name39"), "v39", "tvars: the last of 40 names");
+	tap_ok(tvars_get(v, "name40") == NULL, "tvars: one never set, among 40");
+	buf_release(&src);
+	buf_release(&want);
+	buf_release(&name);
+	tvars_free(v);
+}
+
 struct fill_job {
 	const struct tmpl *t;
 	const struct tvars *v;
@@ -864,6 +898,7 @@ main(void)
 	test_errors();
 	test_uses();
 	test_tvars();
+	test_tvars_many();
 	test_threads(v);
 	test_pathological(v);
 	test_page_tmpl();
