@@ -296,24 +296,30 @@ by_cost(const void *x, const void *y)
 	return (a->pos > b->pos) - (a->pos < b->pos);
 }
 
-/* The render order: rendered pages by cost, the rest after them. */
+/* The render order: rendered pages by cost, the rest after them in name
+ * order (an incremental build sorts the few it renders). */
 static void
 order_render(struct build *b)
 {
-	size_t n = b->site.pages.n, i;
+	size_t n = b->site.pages.n, i, k = 0, rest;
 	struct costed *c = xcalloc(n + 1, sizeof(*c));
 
 	for (i = 0; i < n; i++) {
 		struct page *p = b->site.pages.v[i];
 
-		c[i].p = p;
-		c[i].pos = i;
-		c[i].cost = p->render && p->kind == SRC_PAGE ? render_cost(p) + 1 : 0;
+		if (p->render && p->kind == SRC_PAGE)
+			c[k++] = (struct costed){ render_cost(p) + 1, p, i };
 	}
-	qsort(c, n, sizeof(*c), by_cost);
+	qsort(c, k, sizeof(*c), by_cost);
 	b->order = xcalloc(n + 1, sizeof(*b->order));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < k; i++)
 		b->order[i] = c[i].p;
+	for (i = 0, rest = k; i < n; i++) {
+		struct page *p = b->site.pages.v[i];
+
+		if (!(p->render && p->kind == SRC_PAGE))
+			b->order[rest++] = p;
+	}
 	free(c);
 }
 
