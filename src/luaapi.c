@@ -2029,8 +2029,9 @@ l_absolute_urls(lua_State *L)
 static int
 l_link_targets(lua_State *L)
 {
-	const char *type = luaL_checkstring(L, 1);
-	const struct site *s = &build_of(L)->site;
+	struct site *s = &build_of(L)->site;
+	/* Link types are interned: one is known by its pointer. */
+	const char *type = site_linktype(s, luaL_checkstring(L, 1));
 	struct strmap newest = STRMAP_INIT;	/* target -> its slot in order */
 	struct vec order = VEC_INIT, mine = VEC_INIT;
 	time_t *ctimes = NULL;
@@ -2044,7 +2045,7 @@ l_link_targets(lua_State *L)
 		for (j = 0; j < p->nlinks; j++) {
 			size_t k;
 
-			if (!p->links[j].type || strcmp(p->links[j].type, type) != 0)
+			if (p->links[j].type != type)
 				continue;
 			/* a page has a few: sorted as they come */
 			vec_push(&mine, NULL);

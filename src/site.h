@@ -31,7 +31,7 @@ enum src_kind {
 /* A link the scan found on a page. */
 struct link {
 	char *target;		/* as written, through linkpage(): "foo_bar", "/abs", "a/b" */
-	const char *type;	/* NULL for a wiki link, "tag" for a tag; static or interned */
+	const char *type;	/* NULL for a wiki link, "tag" for a tag: interned (site_linktype) */
 	struct page *to;	/* bestlink(target), set by site_link(); NULL when broken */
 	const char *was;	/* the name it reached in the last build (links_kept) */
 	unsigned line;		/* in the page's source; 0 when not from the text */
