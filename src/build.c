@@ -172,6 +172,7 @@ setup_site(struct build *b)
 	b->html5 = config_bool(&b->cfg, "html5");
 	b->discussion = config_bool(&b->cfg, "discussion");
 	b->discussionpage = config_str(&b->cfg, "discussionpage");
+	b->discussion_type = site_linktype(s, "discussion");
 	b->numbacklinks = config_int(&b->cfg, "numbacklinks");
 	if ((tz = (char *)config_str(&b->cfg, "timezone")) && *tz) {
 		setenv("TZ", tz, 1);

@@ -54,6 +54,7 @@ struct build {
 	bool html5;
 	bool discussion;
 	const char *discussionpage;
+	const char *discussion_type;	/* its links' type, interned once */
 	long numbacklinks;
 	bool has_local_css;
 

@@ -158,7 +158,7 @@ render_scan(struct ctx *c)
 		buf_printf(&d, "%s/", p->name);
 		for (i = 0; c->b->discussionpage[i]; i++)
 			buf_putc(&d, tolower((unsigned char)c->b->discussionpage[i]));
-		page_add_link(p, d.data, d.len, site_linktype(&c->b->site, "discussion"), 0);
+		page_add_link(p, d.data, d.len, c->b->discussion_type, 0);
 		buf_release(&d);
 	}
 	rc = preprocess(NULL, c, p->text + p->body, p->len - p->body, p->body_line,
