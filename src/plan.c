@@ -669,7 +669,7 @@ plan_changes(struct build *b)
 	size_t i, iter = 0, n = b->site.pages.n;
 
 	if (b->incremental)
-		pool_run(n >= 256 ? b->nthreads : 1, n, compare_one, b);
+		pool_run(pool_threads(b->nthreads, n), n, compare_one, b);
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
 

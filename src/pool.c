@@ -70,6 +70,12 @@ pool_run(unsigned nthreads, size_t n, pool_fn fn, void *arg)
 }
 
 unsigned
+pool_threads(unsigned jobs, size_t n)
+{
+	return n >= 256 ? jobs : 1;
+}
+
+unsigned
 pool_cores(void)
 {
 	cpu_set_t set;

@@ -13,6 +13,11 @@ typedef void (*pool_fn)(size_t i, unsigned w, void *arg);
  * them) and returns when all are done. */
 void pool_run(unsigned nthreads, size_t n, pool_fn fn, void *arg);
 
+/* The threads worth starting for n small items (a stat, a page's paths):
+ * one when there are few, as starting threads costs more than they save;
+ * else jobs. */
+unsigned pool_threads(unsigned jobs, size_t n);
+
 /* The number of processors available to this process. */
 unsigned pool_cores(void);
 

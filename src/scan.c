@@ -131,7 +131,7 @@ scan_place_all(struct site *s, const char *htmlext, unsigned jobs, struct diag *
 	int errors = 0;
 
 	/* Each page's paths are its own work; only the map is shared. */
-	pool_run(s->unplaced.n >= 256 ? jobs : 1, s->unplaced.n, place_one,
+	pool_run(pool_threads(jobs, s->unplaced.n), s->unplaced.n, place_one,
 		 &(struct placing){ s, htmlext });
 	strmap_reserve(&s->bydest, s->bydest.count + s->unplaced.n);
 	for (i = 0; i < s->unplaced.n; i++) {
@@ -278,7 +278,7 @@ walk_dir(struct walk *w, int depth)
 	ahead.names = names;
 	ahead.st = NULL;
 	ahead.err = NULL;
-	if (n >= 256 && w->opts->jobs > 1) {
+	if (pool_threads(w->opts->jobs, (size_t)n) > 1) {
 		ahead.st = xcalloc((size_t)n, sizeof(*ahead.st));
 		ahead.err = xcalloc((size_t)n, sizeof(*ahead.err));
 		pool_run(w->opts->jobs, (size_t)n, stat_one, &ahead);

@@ -399,7 +399,7 @@ site_link(struct site *s, bool same_pages, unsigned jobs)
 {
 	size_t i, j;
 
-	pool_run(s->pages.n >= 256 ? jobs : 1, s->pages.n, link_one,
+	pool_run(pool_threads(jobs, s->pages.n), s->pages.n, link_one,
 		 &(struct linking){ s, same_pages });
 	for (i = 0; i < s->pages.n; i++)
 		((struct page *)s->pages.v[i])->backlinks.n = 0;
