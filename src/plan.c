@@ -668,20 +668,19 @@ plan_changes(struct build *b)
 	struct strmap_entry *e;
 	size_t i, iter = 0, n = b->site.pages.n;
 
-	if (b->incremental)
+	if (b->incremental) {
 		pool_run(pool_threads(b->nthreads, n), n, compare_one, b);
-	for (i = 0; i < b->site.pages.n; i++) {
-		struct page *p = b->site.pages.v[i];
+		for (i = 0; i < n; i++) {
+			struct page *p = b->site.pages.v[i];
 
-		if (!b->incremental)
-			continue;
-		b->added += (p->change & CHANGE_ADDED) != 0;
-		if (p->change & CHANGED_ITSELF)
-			vec_push(&b->changed, p);
+			b->added += (p->change & CHANGE_ADDED) != 0;
+			if (p->change & CHANGED_ITSELF)
+				vec_push(&b->changed, p);
+		}
+		while ((e = strmap_next(&b->old.pages, &iter)))
+			if (!site_page(&b->site, e->key))
+				vec_push(&b->deleted, e->key);
 	}
-	while (b->incremental && (e = strmap_next(&b->old.pages, &iter)))
-		if (!site_page(&b->site, e->key))
-			vec_push(&b->deleted, e->key);
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
 
