@@ -302,25 +302,24 @@ by_cost(const void *x, const void *y)
 static void
 order_render(struct build *b)
 {
-	size_t n = b->site.pages.n, i, k = 0, rest;
+	size_t n = b->site.pages.n, i, k = 0, rest = 0;
 	struct costed *c = xcalloc(n + 1, sizeof(*c));
+	struct page **others = xcalloc(n + 1, sizeof(*others));
 
 	for (i = 0; i < n; i++) {
 		struct page *p = b->site.pages.v[i];
 
 		if (p->render && p->kind == SRC_PAGE)
 			c[k++] = (struct costed){ render_cost(p) + 1, p, i };
+		else
+			others[rest++] = p;
 	}
 	qsort(c, k, sizeof(*c), by_cost);
 	b->order = xcalloc(n + 1, sizeof(*b->order));
 	for (i = 0; i < k; i++)
 		b->order[i] = c[i].p;
-	for (i = 0, rest = k; i < n; i++) {
-		struct page *p = b->site.pages.v[i];
-
-		if (!(p->render && p->kind == SRC_PAGE))
-			b->order[rest++] = p;
-	}
+	memcpy(b->order + k, others, rest * sizeof(*others));
+	free(others);
 	free(c);
 }
 
