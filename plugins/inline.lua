@@ -164,9 +164,26 @@ local function fill_placeholders(html, dest)
 	if not list then
 		return html
 	end
-	return (html:gsub('<div class="inline" id="(%d+)"></div>', function(n)
-		return list[tonumber(n)]
-	end))
+	-- Found by plain search: a pattern is tried at every byte, and the
+	-- page of a tag with hundreds of pages is long.
+	local out, at = {}, 1
+	while true do
+		local s, e = html:find('<div class="inline" id="', at, true)
+		if not s then break end
+		local n, after = html:match('^(%d+)"></div>()', e + 1)
+		local piece = n and list[tonumber(n)]
+		if piece then
+			out[#out + 1] = html:sub(at, s - 1)
+			out[#out + 1] = piece
+			at = after
+		else
+			out[#out + 1] = html:sub(at, s)
+			at = s + 1
+		end
+	end
+	if at == 1 then return html end
+	out[#out + 1] = html:sub(at)
+	return table.concat(out)
 end
 
 -- An item's content, rendered once per inline for the page being written
