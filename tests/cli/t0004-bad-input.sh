@@ -7,7 +7,7 @@
 site "$T/s"
 cd "$T/s" || exit 1
 printf 'Good page linking [[bad-utf8]]\n' >index.mdwn
-printf 'line one\nbad \377\376 bytes\n' >bad-utf8.mdwn
+printf 'line one, long enough to be read eight bytes at a time\ncaf\303\251 na\303\257ve \342\234\223\n\nbad \377\376 bytes\n' >bad-utf8.mdwn
 awk 'BEGIN { for (i = 0; i < 400000; i++) print "A line of a very large page, with a [[link]] and *emphasis* here." }' >huge.mdwn
 printf 'Before\n[[!inline pages="x" show=\n\nnever closed\n' >unterminated.mdwn
 awk 'BEGIN { for (i = 0; i < 20000; i++) printf "[["; for (i = 0; i < 20000; i++) printf "]]"; print "" }' >brackets.mdwn
@@ -32,8 +32,10 @@ run timeout 60 "$WEFT" build
 ok $? "weft neither hangs nor crashes without the bad template (exit $status)"
 check_status 1 "the malformed front matter fails its page"
 check_file public/index.html "a good page is built"
-check_grep 'bad-utf8.mdwn:2: warning: invalid UTF-8' "$T/err" "invalid UTF-8 is reported with file and line"
+check_grep 'bad-utf8.mdwn:4: warning: invalid UTF-8' "$T/err" "invalid UTF-8 is reported with file and line"
 check_file public/bad-utf8/index.html "and the page is still built"
+check_grep "$(printf 'caf\303\251 na\303\257ve \342\234\223')" public/bad-utf8/index.html "valid UTF-8 before it stays"
+check_grep "$(printf 'bad \357\277\275\357\277\275 bytes')" public/bad-utf8/index.html "each bad byte is U+FFFD"
 check_file public/huge/index.html "a large page is built"
 check_grep 'unterminated.mdwn:2' "$T/err" "an unterminated directive is reported with its line"
 check_grep 'never closed' public/unterminated/index.html "and the text after it is kept"
