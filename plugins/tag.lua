@@ -53,7 +53,9 @@ end
 local function taglink(tag)
 	local base = tagbase()
 	if tag:sub(1, 1) ~= "/" and base then
-		tag = ("/" .. base .. "/" .. tag):gsub("//+", "/")
+		tag = "/" .. base .. "/" .. tag
+		-- (A plain search first: the pattern is tried at every byte.)
+		if tag:find("//", 1, true) then tag = tag:gsub("//+", "/") end
 	end
 	return tag
 end
@@ -84,7 +86,7 @@ local IMAGE = { png = true, gif = true, jpg = true, jpeg = true, svg = true }
 
 -- ikiwiki's htmllink(from, dest, link, opts) with the rel attribute.
 local function htmllink(from, dest, link, o)
-	link = link:gsub("/$", "")
+	if link:sub(-1) == "/" then link = link:sub(1, -2) end
 	local to = weft.bestlink(from, link)
 	local text = o.text or weft.pagetitle(weft.basename(link))
 	if to and to == dest then
