@@ -101,6 +101,18 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 }
 
 void
+buf_cat(struct buf *b, ...)
+{
+	const char *s;
+	va_list ap;
+
+	va_start(ap, b);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		buf_put(b, s, strlen(s));
+	va_end(ap);
+}
+
+void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;

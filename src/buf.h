@@ -57,6 +57,10 @@ buf_putc(struct buf *b, int c)
 }
 
 void buf_puts(struct buf *b, const char *s);
+/* Appends each string argument up to the NULL: text made of pieces, as
+ * on the paths run for every link, where printf's parsing of its format
+ * cost more than the copying. */
+void buf_cat(struct buf *b, ...) __attribute__((sentinel));
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)

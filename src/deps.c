@@ -200,7 +200,7 @@ deps_lookup(struct deps *d, const char *from, const char *link, const char *foun
 	struct buf k = BUF_INIT;
 	void **slot;
 
-	buf_printf(&k, "%s\n%s", from, link);
+	buf_cat(&k, from, "\n", link, NULL);
 	slot = strmap_slot(&d->lookups, k.data, k.len);
 	if (!*slot)
 		*slot = xstrdup(found ? found : "");

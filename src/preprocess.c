@@ -132,27 +132,27 @@ preprocess_htmllink_attrs(struct buf *out, struct ctx *c, const char *target,
 		pagetitle(&title, base, (size_t)(target + targetlen - base), false);
 	}
 	if (to && to == c->dest && !anchor) {
-		buf_printf(out, "<span class=\"selflink\">%s</span>", title.data);
+		buf_cat(out, "<span class=\"selflink\">", title.data, "</span>", NULL);
 	} else if (!to || !to->url) {
-		buf_printf(out, "<span class=\"createlink\">%s</span>", title.data);
+		buf_cat(out, "<span class=\"createlink\">", title.data, "</span>", NULL);
 	} else {
 		url_relative(&href, c->dest->url ? c->dest->url : "", to->url);
 		if (!noimage && image(to->name, strlen(to->name))) {
-			buf_printf(out, "<img src=\"%s\" alt=\"%s\" />", href.data, title.data);
+			buf_cat(out, "<img src=\"", href.data, "\" alt=\"", title.data, "\" />", NULL);
 		} else {
-			buf_printf(out, "<a href=\"%s", href.data);
+			buf_cat(out, "<a href=\"", href.data, NULL);
 			if (anchor) {
 				buf_putc(out, '#');
 				buf_put(out, anchor, anchorlen);
 			}
 			buf_putc(out, '"');
 			if (attrs && attrs->rel)
-				buf_printf(out, " rel=\"%s\"", attrs->rel);
+				buf_cat(out, " rel=\"", attrs->rel, "\"", NULL);
 			if (attrs && attrs->class)
-				buf_printf(out, " class=\"%s\"", attrs->class);
+				buf_cat(out, " class=\"", attrs->class, "\"", NULL);
 			if (attrs && attrs->title)
-				buf_printf(out, " title=\"%s\"", attrs->title);
-			buf_printf(out, ">%s</a>", title.data);
+				buf_cat(out, " title=\"", attrs->title, "\"", NULL);
+			buf_cat(out, ">", title.data, "</a>", NULL);
 		}
 	}
 	buf_release(&title);

@@ -155,7 +155,7 @@ render_scan(struct ctx *c)
 		struct buf d = BUF_INIT;
 		size_t i;
 
-		buf_printf(&d, "%s/", p->name);
+		buf_cat(&d, p->name, "/", NULL);
 		for (i = 0; c->b->discussionpage[i]; i++)
 			buf_putc(&d, tolower((unsigned char)c->b->discussionpage[i]));
 		page_add_link(p, d.data, d.len, c->b->discussion_type, 0);
@@ -322,7 +322,7 @@ page_vars(struct tvars *v, struct ctx *c)
 	tvars_set(v, "html_lang_code", config_str(&b->cfg, "lang"));
 	tvars_set(v, "html_lang_dir", "ltr");
 	if (b->discussion && !is_discussion(p->name, b->discussionpage)) {
-		buf_printf(&t, "%s/%s", p->name, b->discussionpage);
+		buf_cat(&t, p->name, "/", b->discussionpage, NULL);
 		disc = site_page(&b->site, t.data);
 		buf_reset(&t);
 		if (disc) {

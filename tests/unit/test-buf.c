@@ -21,6 +21,10 @@ main(void)
 	tap_ok(b.len == strlen(b.data), "len matches the terminated string after growth");
 	buf_truncate(&b, 3);
 	tap_is(b.data, "abc", "truncate");
+	buf_cat(&b, "", "-", "de", "", "f", NULL);
+	tap_is(b.data, "abc-def", "cat appends each piece, empty ones too, up to the NULL");
+	buf_cat(&b, NULL);
+	tap_ok(b.len == 7, "cat of nothing appends nothing");
 	buf_reset(&b);
 	buf_put_html(&b, "<a href=\"x\">&'</a>", 18);
 	tap_is(b.data, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;", "html escape");
