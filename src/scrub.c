@@ -233,17 +233,22 @@ put_attr(struct buf *out, const char *name, size_t nlen, const char *v, size_t v
 	buf_putc(out, ' ');
 	buf_put(out, name, nlen);
 	buf_puts(out, "=\"");
-	decode_entities(&d, v, vlen);
-	buf_put_html(out, d.data ? d.data : "", d.len);
+	if (memchr(v, '&', vlen)) {
+		decode_entities(&d, v, vlen);
+		buf_put_html(out, d.data, d.len);
+		buf_release(&d);
+	} else {
+		buf_put_html(out, v, vlen);
+	}
 	buf_putc(out, '"');
-	buf_release(&d);
 }
 
-/* The kept attributes of a tag's attribute text s. */
+/* The kept attributes of a tag's attribute text s; name is room for
+ * their names. */
 static void
-attributes(struct buf *out, const char *s, size_t n, const struct scrub_policy *p)
+attributes(struct buf *out, const char *s, size_t n, const struct scrub_policy *p,
+	   struct buf *name)
 {
-	struct buf name = BUF_INIT;
 	size_t i = 0;
 
 	for (;;) {
@@ -277,25 +282,24 @@ attributes(struct buf *out, const char *s, size_t n, const struct scrub_policy *
 				i = j;
 			}
 		}
-		buf_reset(&name);
+		buf_reset(name);
 		for (j = ns; j < ne; j++)
-			buf_putc(&name, (char)lower((unsigned char)s[j]));
-		if (strmap_get(&p->url_attrs, name.data, name.len)) {
+			buf_putc(name, (char)lower((unsigned char)s[j]));
+		if (strmap_get(&p->url_attrs, name->data, name->len)) {
 			if (value && scrub_safe_url(s + vs, ve - vs, p))
-				put_attr(out, name.data, name.len, s + vs, ve - vs);
-		} else if (strmap_get(&p->attrs, name.data, name.len)) {
+				put_attr(out, name->data, name->len, s + vs, ve - vs);
+		} else if (strmap_get(&p->attrs, name->data, name->len)) {
 			if (value) {
-				put_attr(out, name.data, name.len, s + vs, ve - vs);
+				put_attr(out, name->data, name->len, s + vs, ve - vs);
 			} else {
 				buf_putc(out, ' ');
-				buf_put(out, name.data, name.len);
+				buf_put(out, name->data, name->len);
 				buf_puts(out, "=\"");
-				buf_put(out, name.data, name.len);
+				buf_put(out, name->data, name->len);
 				buf_putc(out, '"');
 			}
 		}
 	}
-	buf_release(&name);
 }
 
 /* The open elements, when balancing: names, innermost last. */
@@ -311,10 +315,11 @@ open_push(struct open *o, const char *name, size_t len)
 	o->v[o->n++] = xstrndup(name, len);
 }
 
-/* One tag: name (lower case) with attribute text rest. */
+/* One tag: name (lower case) with attribute text rest; room is a buffer
+ * to work in. */
 static void
 tag(struct buf *out, bool close, const char *name, size_t nlen, const char *rest, size_t rlen,
-    const struct scrub_policy *p, struct open *open)
+    const struct scrub_policy *p, struct open *open, struct buf *room)
 {
 	size_t i, k;
 	bool selfclose = false;
@@ -356,7 +361,7 @@ tag(struct buf *out, bool close, const char *name, size_t nlen, const char *rest
 		open_push(open, name, nlen);
 	buf_putc(out, '<');
 	buf_put(out, name, nlen);
-	attributes(out, rest, rlen, p);
+	attributes(out, rest, rlen, p, room);
 	buf_puts(out, selfclose ? " />" : ">");
 }
 
@@ -389,23 +394,23 @@ end_tag(const char *s, size_t n, size_t from, const char *name, size_t *end)
 
 /* s[i..] starts "<": whether "<", spaces and a name of a drop element
  * followed by a space, "/" or ">" start there, and then where the element
- * ends (after its end tag, or n). */
+ * ends (after its end tag, or n). name is room for the name. */
 static bool
-dropped(const char *s, size_t n, size_t i, const struct scrub_policy *p, size_t *end)
+dropped(const char *s, size_t n, size_t i, const struct scrub_policy *p, size_t *end,
+	struct buf *name)
 {
-	struct buf name = BUF_INIT;
 	size_t j = i + 1, k;
 	bool drop;
 
 	while (j < n && is_space((unsigned char)s[j]))
 		j++;
+	buf_reset(name);
 	for (k = j; k < n && is_alnum((unsigned char)s[k]); k++)
-		buf_putc(&name, (char)lower((unsigned char)s[k]));
-	drop = name.len && k < n && (is_space((unsigned char)s[k]) || s[k] == '/' || s[k] == '>') &&
-	       strmap_get(&p->drop, name.data, name.len);
-	if (drop && !end_tag(s, n, k, name.data, end))
+		buf_putc(name, (char)lower((unsigned char)s[k]));
+	drop = name->len && k < n && (is_space((unsigned char)s[k]) || s[k] == '/' || s[k] == '>') &&
+	       strmap_get(&p->drop, name->data, name->len);
+	if (drop && !end_tag(s, n, k, name->data, end))
 		*end = n;
-	buf_release(&name);
 	return drop;
 }
 
@@ -414,7 +419,7 @@ scrub_html(struct buf *out, const char *html, size_t len,
 	   const struct scrub_policy *p, bool balance)
 {
 	struct open open = { NULL, 0, 0 };
-	struct buf name = BUF_INIT;
+	struct buf name = BUF_INIT, room = BUF_INIT;
 	size_t i = 0, run = 0, k;
 
 	while (i < len) {
@@ -436,7 +441,7 @@ scrub_html(struct buf *out, const char *html, size_t len,
 				continue;
 			}
 		}
-		if (dropped(html, len, at, p, &end)) {
+		if (dropped(html, len, at, p, &end, &room)) {
 			i = run = end;
 			continue;
 		}
@@ -452,7 +457,7 @@ scrub_html(struct buf *out, const char *html, size_t len,
 		end = name.len ? tag_end(html, len, ne) : len;
 		if (end < len) {
 			tag(out, close, name.data, name.len, html + ne, end - ne, p,
-			    balance ? &open : NULL);
+			    balance ? &open : NULL, &room);
 			i = run = end + 1;
 		} else {
 			buf_puts(out, "&lt;");
@@ -468,4 +473,5 @@ scrub_html(struct buf *out, const char *html, size_t len,
 	}
 	free(open.v);
 	buf_release(&name);
+	buf_release(&room);
 }

@@ -63,6 +63,10 @@ main(void)
 	       "<img src=\"a.png\" alt=\"A &amp; B\" />", "a self-closing tag, values escaped again");
 	scrubs("<td title=\"Tom & 'Jerry'\">x</td>", false,
 	       "<td title=\"Tom &amp; &#39;Jerry&#39;\">x</td>", "a bare & in a value is escaped");
+	scrubs("<a title='say \"hi\"' href=x>t</a>", false,
+	       "<a title=\"say &quot;hi&quot;\" href=\"x\">t</a>", "a value with no entity is escaped too");
+	scrubs("<p class=a>1</p>< script>x</script ><p class=b id=c>2</p>", false,
+	       "<p class=\"a\">1</p><p class=\"b\" id=\"c\">2</p>", "tags around a dropped element keep theirs");
 	scrubs("<hr noshade>", false, "<hr>", "an attribute not allowed goes");
 	scrubs("<div id>x</div>", false, "<div id=\"id\">x</div>", "a bare allowed attribute gets its name");
 	scrubs("<a href=\"x\" title=\"a>b\">t</a>", false, "<a href=\"x\" title=\"a&gt;b\">t</a>",
