@@ -345,6 +345,8 @@ push_json(lua_State *L, const cJSON *v, int depth)
 	const cJSON *e;
 	lua_Integer i = 1;
 
+	/* Each level holds a table and a key on the stack. */
+	luaL_checkstack(L, 3, "JSON nested too deep");
 	if (!v || cJSON_IsNull(v) || depth > 64) {
 		lua_pushnil(L);
 	} else if (cJSON_IsString(v)) {
@@ -357,16 +359,19 @@ push_json(lua_State *L, const cJSON *v, int depth)
 	} else if (cJSON_IsBool(v)) {
 		lua_pushboolean(L, cJSON_IsTrue(v));
 	} else if (cJSON_IsArray(v)) {
-		lua_newtable(L);
+		/* Tables made at their size: grown one item at a time, each
+		 * rehash cost more than the items. */
+		lua_createtable(L, cJSON_GetArraySize(v), 0);
 		cJSON_ArrayForEach(e, v) {
 			push_json(L, e, depth + 1);
 			lua_rawseti(L, -2, i++);
 		}
 	} else {
-		lua_newtable(L);
+		lua_createtable(L, 0, cJSON_GetArraySize(v));
 		cJSON_ArrayForEach(e, v) {
+			lua_pushstring(L, e->string);
 			push_json(L, e, depth + 1);
-			lua_setfield(L, -2, e->string);
+			lua_rawset(L, -3);
 		}
 	}
 }

@@ -1,0 +1,48 @@
+-- statetest: [[!statetest]] keeps a value of every JSON kind in the page's
+-- state while scanning, and shows what reading it back gives, on its page
+-- and on another ([[!statetest from=page]]), so a value that went through
+-- the state and came back changed shows in the golden output.
+
+-- 30 nested objects, each with its depth, and an array at the bottom.
+local function deep(n)
+	if n == 0 then return { "bottom", 1, false } end
+	return { depth = n, inner = deep(n - 1) }
+end
+
+-- A value as text, keys sorted: the same whatever the table's order.
+local function show(v)
+	if type(v) ~= "table" then
+		return type(v) .. ":" .. tostring(v)
+	end
+	local keys = {}
+	for k in pairs(v) do keys[#keys + 1] = k end
+	table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+	local out = {}
+	for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. "=" .. show(v[k]) end
+	return "{" .. table.concat(out, ",") .. "}"
+end
+
+weft.directive("statetest", function(args, page, dest, scan)
+	local from
+	for _, a in ipairs(args) do
+		if a.key == "from" then from = a.value end
+	end
+	if scan then
+		if not from then
+			page:set("statetest", "kinds", {
+				int = 42, float = 2.5, yes = true, no = false, text = "a \"quoted\" & text",
+				list = { "one", "two", { key = "in a list" } }, empty = {},
+				big = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17 },
+			})
+			page:set("statetest", "deep", deep(30))
+		end
+		return nil
+	end
+	local p = from and weft.page(from) or page
+	local all = p:state("statetest") or {}
+	local depth, d = 0, all.deep
+	while type(d) == "table" and d.inner do depth, d = depth + 1, d.inner end
+	return ("kinds %s\n\none key %s\n\ndeep %d levels, bottom %s\n\nmissing %s\n"):format(
+		show(all.kinds), show(p:state("statetest", "kinds").list),
+		depth, show(d), tostring(p:state("nosuchplugin")))
+end, { scan = true })
