@@ -353,20 +353,35 @@ local function genfeed(kind, f, page, dest, list, cache)
 	}, page, dest)
 end
 
--- The variables of one listed page, before the pagetemplate hooks; the
--- dates only when the template t shows them (an archive shows no mtime).
-local function item_vars(t, p, dest, params, html5)
-	local vars = {
-		pageurl = weft.url(p, dest), inlinepage = p.name,
-		title = weft.pagetitle(weft.basename(p.name)),
-		html5 = html5,
+-- What every item of a list shows besides its own page, worked out once
+-- for the list (a tag page lists hundreds): the dates only when the
+-- template t shows them (an archive shows no mtime), and the name of the
+-- discussion page when the items show actions.
+local function list_shows(t, params)
+	local s = {
+		ctime = t:uses("ctime"), mtime = t:uses("mtime"),
+		timeformat = params.timeformat, html5 = weft.config("html5"),
 	}
-	if t:uses("ctime") then vars.ctime = displaytime(p.ctime, params.timeformat, true) end
-	if t:uses("mtime") then vars.mtime = displaytime(p.mtime, params.timeformat, false) end
 	if yesno(params.actions) and weft.config("discussion") then
-		local dp = weft.config("discussionpage") or "Discussion"
-		local disc = p.name .. "/" .. dp:lower()
-		if not p.name:lower():match("/" .. escape_pattern(dp:lower()) .. "$") and weft.page(disc) then
+		s.discussion = weft.config("discussionpage") or "Discussion"
+	end
+	return s
+end
+
+-- The variables of one listed page, before the pagetemplate hooks.
+local function item_vars(s, p, dest)
+	local name = p.name
+	local vars = {
+		pageurl = weft.url(p, dest), inlinepage = name,
+		title = weft.pagetitle(weft.basename(name)),
+		html5 = s.html5,
+	}
+	if s.ctime then vars.ctime = displaytime(p.ctime, s.timeformat, true) end
+	if s.mtime then vars.mtime = displaytime(p.mtime, s.timeformat, false) end
+	local dp = s.discussion
+	if dp then
+		local disc = name .. "/" .. dp:lower()
+		if not name:lower():match("/" .. escape_pattern(dp:lower()) .. "$") and weft.page(disc) then
 			vars.have_actions = true
 			vars.discussionlink = weft.link("/" .. disc, { text = dp, from = p })
 		end
@@ -392,10 +407,10 @@ local function items_html(o, list, page, dest, cache)
 		error(("failed to process template %s.tmpl: %s"):format(o.template, err), 0)
 	end
 	local needcontent = not (o.archive and o.quick) and t:uses("content")
-	local html5 = weft.config("html5")
+	local shows = list_shows(t, o.params)
 	for i, p in ipairs(list) do
 		local content = needcontent and content_of(p, dest, cache) or nil
-		local vars = item_vars(t, p, dest, o.params, html5)
+		local vars = item_vars(shows, p, dest)
 		vars.content = content
 		vars.first = i == 1 or nil
 		vars.last = i == #list or nil
