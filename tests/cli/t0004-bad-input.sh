@@ -108,6 +108,21 @@ for kind in own changed; do
 		"-vv says the instructions are counted ($kind)"
 done
 
+# A plugin call that holds more than plugin_memory_limit fails its page;
+# one that makes and drops far more than the limit (garbage, collected as
+# it goes) does not.
+rm -rf "$T/m" && site "$T/m" && cd "$T/m" || exit 1
+mkdir -p plugins
+printf 'weft.directive("hog", function() local t = {} for i = 1, 1e8 do t[i] = ("x"):rep(100) .. i end end)\n' >plugins/hog.lua
+printf 'weft.directive("churn", function() local n = 0 for i = 1, 200000 do local t = { ("y"):rep(200) .. i } n = n + #t[1] end return "churned " .. n end)\n' >plugins/churn.lua
+printf 'add_plugins: [hog, churn]\nplugin_memory_limit: 8\n' >>weft.yaml
+printf 'Before\n\n[[!hog]]\n' >index.mdwn
+printf '[[!churn]]\n' >other.mdwn
+run timeout 60 "$WEFT" build
+check_status 1 "a plugin holding more than its memory limit fails the build"
+check_grep 'index.mdwn:3: hog: .*memory limit exceeded' "$T/err" "naming the page, the directive and the limit"
+check_grep 'churned 41088895' public/other/index.html "40 MB of garbage under an 8 MiB limit is collected, not refused"
+
 # weft's own plugins, taken from the binary or as an unchanged copy, run
 # without the count.
 rm -rf "$T/u" && site "$T/u" && cd "$T/u" || exit 1
