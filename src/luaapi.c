@@ -323,7 +323,7 @@ luaapi_push_page(lua_State *L, struct page *p)
 		lua_pushnil(L);
 		return;
 	}
-	lua_getfield(L, LUA_REGISTRYINDEX, REG_PAGES);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, pstate_of(L)->pages);
 	if (lua_rawgetp(L, -1, p) != LUA_TNIL) {
 		lua_remove(L, -2);
 		return;
@@ -1351,10 +1351,15 @@ void
 luaapi_push_tmpl(lua_State *L, const struct tmpl *t, const char *name)
 {
 	struct tmpl_ud *u = lua_newuserdatauv(L, sizeof(*u), 0);
+	size_t n = strlen(name);
 
+	/* Made for every pagetemplate call: no printf to copy a name. */
+	if (n >= sizeof(u->name))
+		n = sizeof(u->name) - 1;
 	u->t = t;
 	u->owned = false;
-	snprintf(u->name, sizeof(u->name), "%s", name);
+	memcpy(u->name, name, n);
+	u->name[n] = '\0';
 	luaL_setmetatable(L, TMPL_MT);
 }
 
@@ -2160,6 +2165,6 @@ luaapi_open(lua_State *L)
 	lua_pushstring(L, WEFT_VERSION);
 	lua_setfield(L, -2, "version");
 	lua_setglobal(L, "weft");
-	lua_newtable(L);
-	lua_setfield(L, LUA_REGISTRYINDEX, REG_PAGES);
+	lua_newtable(L);	/* page pointer -> its object */
+	pstate_of(L)->pages = luaL_ref(L, LUA_REGISTRYINDEX);
 }

@@ -99,6 +99,9 @@ struct pstate {
 	/* The metatables of weft's userdata kinds (enum ud_kind in
 	 * luaapi.c), compared by address to check an argument's kind. */
 	const void *mt[4];
+	/* The registry's reference to the table of page objects by page
+	 * (an integer key: pages are pushed a million times a build). */
+	int pages;
 };
 
 /* What the calls of one directive or hook took, in one state. */
@@ -141,6 +144,5 @@ int pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 #define REG_HTMLIZE "weft.htmlize"
 #define REG_MODULES "weft.modules"
 #define REG_INJECT "weft.inject"		/* name -> function replacing a core one */
-#define REG_PAGES "weft.pages"		/* page pointer -> its object */
 
 #endif
