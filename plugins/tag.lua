@@ -82,26 +82,11 @@ local function tagname(link)
 	return name
 end
 
-local IMAGE = { png = true, gif = true, jpg = true, jpeg = true, svg = true }
-
--- ikiwiki's htmllink(from, dest, link, opts) with the rel attribute.
-local function htmllink(from, dest, link, o)
+-- ikiwiki's htmllink(from, dest, link, opts) with the rel attribute, shown
+-- on the page being written (dest): weft.link's, in one call.
+local function htmllink(from, link, o)
 	if link:sub(-1) == "/" then link = link:sub(1, -2) end
-	local to = weft.bestlink(from, link)
-	local text = o.text or weft.pagetitle(weft.basename(link))
-	if to and to == dest then
-		return '<span class="selflink">' .. text .. '</span>'
-	end
-	if not to or not to.url then
-		return '<span class="createlink">' .. text .. '</span>'
-	end
-	local href = weft.url(to, dest)
-	local ext = href:match("%.(%w+)$")
-	if ext and IMAGE[ext:lower()] then
-		return '<img src="' .. href .. '" alt="' .. text .. '" />'
-	end
-	local rel = o.rel and (' rel="' .. o.rel .. '"') or ""
-	return '<a href="' .. href .. '"' .. rel .. '>' .. text .. '</a>'
+	return weft.link(link, { from = from, rel = o.rel, text = o.text })
 end
 
 -- The tags a directive names: each parameter's key, or the bare word.
@@ -133,7 +118,7 @@ weft.directive("taglink", function(args, page, dest, scan)
 		if scan then
 			page:add_link(taglink(tag), "tag")
 		else
-			out[#out + 1] = htmllink(page, dest, taglink(tag),
+			out[#out + 1] = htmllink(page, taglink(tag),
 				{ text = text and weft.pagetitle(text) })
 		end
 	end
@@ -168,7 +153,7 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 	if template:uses("tags") then
 		local rows = {}
 		for _, l in ipairs(links) do
-			rows[#rows + 1] = { link = htmllink(page, dest, l, { rel = "tag", text = tagname(l) }) }
+			rows[#rows + 1] = { link = htmllink(page, l, { rel = "tag", text = tagname(l) }) }
 		end
 		vars.tags = rows
 	end
