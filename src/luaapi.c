@@ -313,7 +313,10 @@ opt_page(lua_State *L, int idx)
 }
 
 /* A page's object is made once per state and kept (pages live as long as
- * the build): plugins ask for pages in every hook of every page. */
+ * the build): plugins ask for pages in every hook of every page. Being the
+ * only one, it is compared as itself: page == dest needs no __eq, which
+ * Lua would call for every two different pages (twice an item, in the
+ * meta plugin's hook of every list). */
 void
 luaapi_push_page(lua_State *L, struct page *p)
 {
@@ -693,13 +696,6 @@ push_page_index(lua_State *L)
 		lua_setfield(L, -2, page_fields[i]);
 	}
 	lua_pushcclosure(L, page_index, 1);
-}
-
-static int
-page_eq(lua_State *L)
-{
-	lua_pushboolean(L, check_page(L, 1) == check_page(L, 2));
-	return 1;
 }
 
 static int
@@ -2130,7 +2126,7 @@ luaapi_open(lua_State *L)
 		{ NULL, NULL },
 	};
 	static const luaL_Reg page_mt[] = {
-		{ "__eq", page_eq }, { "__tostring", page_tostring }, { NULL, NULL },
+		{ "__tostring", page_tostring }, { NULL, NULL },
 	};
 	static const luaL_Reg vars_mt[] = {
 		{ "__index", vars_index }, { "__newindex", vars_newindex }, { NULL, NULL },
