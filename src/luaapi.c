@@ -380,12 +380,17 @@ push_json(lua_State *L, const cJSON *v, int depth)
 }
 
 /* A Lua value as JSON: strings, numbers, booleans, and tables (arrays when
- * their keys are 1..n, objects when they are strings). */
+ * their keys are 1..n, objects when they are strings); NULL for nil. A
+ * value that cannot be kept gives NULL with why it cannot in why (a
+ * buffer of WHY_SIZE, "" on entry), and what was built of it freed: the
+ * caller raises the error, as an error raised in here would leave it. */
+#define WHY_SIZE 80
+
 static cJSON *
-to_json(lua_State *L, int idx, int depth)
+to_json(lua_State *L, int idx, int depth, char *why)
 {
-	cJSON *obj;
-	lua_Integer n;
+	cJSON *obj, *item;
+	lua_Integer n, i;
 
 	idx = lua_absindex(L, idx);
 	switch (lua_type(L, idx)) {
@@ -394,28 +399,44 @@ to_json(lua_State *L, int idx, int depth)
 	case LUA_TBOOLEAN: return cJSON_CreateBool(lua_toboolean(L, idx));
 	case LUA_TTABLE: break;
 	case LUA_TNIL: return NULL;
-	default: luaL_error(L, "a %s cannot be kept in page state", luaL_typename(L, idx));
+	default:
+		snprintf(why, WHY_SIZE, "a %s cannot be kept in page state", luaL_typename(L, idx));
+		return NULL;
 	}
-	if (depth > 32)
-		luaL_error(L, "page state nested too deep");
+	if (depth > 32) {
+		snprintf(why, WHY_SIZE, "page state nested too deep");
+		return NULL;
+	}
+	/* Each level holds a key and a value on the stack. */
+	luaL_checkstack(L, 3, "page state nested too deep");
 	n = (lua_Integer)lua_rawlen(L, idx);
 	if (n > 0) {
-		lua_Integer i;
-
 		obj = cJSON_CreateArray();
-		for (i = 1; i <= n; i++) {
+		for (i = 1; i <= n && !*why; i++) {
 			lua_rawgeti(L, idx, i);
-			cJSON_AddItemToArray(obj, to_json(L, -1, depth + 1));
+			item = to_json(L, -1, depth + 1, why);
+			lua_pop(L, 1);
+			if (item)
+				cJSON_AddItemToArray(obj, item);
+		}
+	} else {
+		obj = cJSON_CreateObject();
+		lua_pushnil(L);
+		while (lua_next(L, idx)) {
+			if (lua_type(L, -2) == LUA_TSTRING) {
+				item = to_json(L, -1, depth + 1, why);
+				if (*why) {
+					lua_pop(L, 2);	/* the value and the key */
+					break;
+				}
+				cJSON_AddItemToObject(obj, lua_tostring(L, -2), item);
+			}
 			lua_pop(L, 1);
 		}
-		return obj;
 	}
-	obj = cJSON_CreateObject();
-	lua_pushnil(L);
-	while (lua_next(L, idx)) {
-		if (lua_type(L, -2) == LUA_TSTRING)
-			cJSON_AddItemToObject(obj, lua_tostring(L, -2), to_json(L, -1, depth + 1));
-		lua_pop(L, 1);
+	if (*why) {
+		cJSON_Delete(obj);
+		return NULL;
 	}
 	return obj;
 }
@@ -439,10 +460,13 @@ page_set(lua_State *L)
 {
 	struct page *p = check_page(L, 1);
 	const char *plugin = luaL_checkstring(L, 2), *key = luaL_checkstring(L, 3);
+	char why[WHY_SIZE] = "";
 	cJSON *v;
 
 	check_writable(L, p);
-	v = to_json(L, 4, 0);
+	v = to_json(L, 4, 0, why);
+	if (*why)
+		return luaL_error(L, "%s", why);
 	page_state_set(p, plugin, key, v);
 	return 0;
 }

@@ -35,6 +35,19 @@ weft.directive("statetest", function(args, page, dest, scan)
 				big = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17 },
 			})
 			page:set("statetest", "deep", deep(30))
+			-- What cannot be kept is refused, whole, with an error the
+			-- plugin may catch (and nothing of it left behind).
+			local refused = {}
+			for _, case in ipairs{
+				{ "too deep", deep(40) },
+				{ "a function in a list", { 1, 2, function() end } },
+				{ "a function in a table", { a = { b = function() end } } },
+			} do
+				local ok, err = pcall(page.set, page, "statetest", "bad", case[2])
+				refused[#refused + 1] = case[1] .. ": " ..
+					(ok and "kept" or tostring(err):gsub("^.-: ", ""))
+			end
+			page:set("statetest", "refused", refused)
 		end
 		return nil
 	end
@@ -42,7 +55,8 @@ weft.directive("statetest", function(args, page, dest, scan)
 	local all = p:state("statetest") or {}
 	local depth, d = 0, all.deep
 	while type(d) == "table" and d.inner do depth, d = depth + 1, d.inner end
-	return ("kinds %s\n\none key %s\n\ndeep %d levels, bottom %s\n\nmissing %s\n"):format(
+	return ("kinds %s\n\none key %s\n\ndeep %d levels, bottom %s\n\nmissing %s\n\nrefused %s, bad %s\n"):format(
 		show(all.kinds), show(p:state("statetest", "kinds").list),
-		depth, show(d), tostring(p:state("nosuchplugin")))
+		depth, show(d), tostring(p:state("nosuchplugin")),
+		table.concat(all.refused or {}, "; "), tostring(all.bad))
 end, { scan = true })
