@@ -407,8 +407,12 @@ to_json(lua_State *L, int idx, int depth, char *why)
 		snprintf(why, WHY_SIZE, "page state nested too deep");
 		return NULL;
 	}
-	/* Each level holds a key and a value on the stack. */
-	luaL_checkstack(L, 3, "page state nested too deep");
+	/* Each level holds a key and a value on the stack (asked without
+	 * raising, for the same reason). */
+	if (!lua_checkstack(L, 3)) {
+		snprintf(why, WHY_SIZE, "page state nested too deep");
+		return NULL;
+	}
 	n = (lua_Integer)lua_rawlen(L, idx);
 	if (n > 0) {
 		obj = cJSON_CreateArray();
