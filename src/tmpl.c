@@ -228,8 +228,10 @@ tval_slot(struct tvars *v, const char *name)
 		tv = &v->v[v->n++].val;
 		/* Past the few searched in turn, the map has every name: all
 		 * when it starts, then each new one. */
-		for (i = v->n == TVARS_MAPPED + 1 ? 0 : v->n - 1; v->n > TVARS_MAPPED && i < v->n; i++)
-			strmap_put(&v->map, v->v[i].name, v->v[i].len, (void *)(uintptr_t)(i + 1));
+		if (v->n > TVARS_MAPPED)
+			for (i = v->n == TVARS_MAPPED + 1 ? 0 : v->n - 1; i < v->n; i++)
+				strmap_put(&v->map, v->v[i].name, v->v[i].len,
+					   (void *)(uintptr_t)(i + 1));
 	}
 	key_release(&k);
 	return tv;

@@ -18,7 +18,8 @@
 
 /* libgit2, opened on first use (lazylib.h): with the TLS, SSH and
  * Kerberos libraries it brings, linking it cost every run of weft about
- * 2 ms as the process starts, where most sites are not in git. */
+ * 3 ms as the process starts (`perf stat -r 40 weft --version`: 7.2 ms
+ * linked, 3.8 ms opened), where most sites are not in git. */
 #define GIT_FUNCTIONS(X) \
 	X(git_buf_dispose) \
 	X(git_commit_author) \
