@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 #include "diag.h"
 #include "path.h"
 #include "xalloc.h"
+
+/* How many parent directories output_write keeps open. */
+#define PARENTS_MAX 64
 
 int
 output_open(struct output *o, const char *destdir, const char *statedir,
@@ -30,6 +34,7 @@ output_open(struct output *o, const char *destdir, const char *statedir,
 	o->destdir = xstrdup(destdir);
 	pthread_mutex_init(&o->lock, NULL);
 	strmap_init(&o->claimed);
+	strmap_init(&o->parents);
 	path_join(&b, statedir, "outputs");
 	o->manifest = buf_detach(&b, NULL);
 	path_join(&b, statedir, "writing");
@@ -50,6 +55,12 @@ output_open(struct output *o, const char *destdir, const char *statedir,
 void
 output_close(struct output *o)
 {
+	struct strmap_entry *e;
+	size_t iter = 0;
+
+	while ((e = strmap_next(&o->parents, &iter)))
+		close((int)(intptr_t)e->val - 1);
+	strmap_release(&o->parents, NULL);
 	if (o->dirfd >= 0)
 		close(o->dirfd);
 	strmap_release(&o->claimed, free);
@@ -100,18 +111,37 @@ close_dir(struct output *o, int fd)
 		close(fd);
 }
 
-/* Opens the directory dir[0, len) below destdir, creating what is missing
- * when create is set (*made then says whether the last one was made, and
- * so is empty), and refusing to pass through a symlink. The destdir's own
- * descriptor when len is 0: close it with close_dir. */
+/* Opens (or, with create, makes and opens) the directory seg in fd,
+ * refusing a symlink; *made says whether this call made it. Where destdir
+ * is new, every directory in it is too, so mkdir comes first. */
 static int
-open_dir(struct output *o, const char *dir, size_t len, bool create, bool *made)
+open_seg(struct output *o, int fd, const char *seg, bool create, bool *made)
 {
-	int fd = o->dirfd;
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int next = -1;
+
+	*made = false;
+	if (!create || o->existed) {
+		next = openat(fd, seg, flags);
+		if (next >= 0 || errno != ENOENT || !create)
+			return next;
+	}
+	/* Another thread may make the directory between the two calls. */
+	*made = mkdirat(fd, seg, 0777) == 0;
+	if (*made || errno == EEXIST)
+		next = openat(fd, seg, flags);
+	return next;
+}
+
+/* Opens the directory dir[0, len) below fd (closing fd unless it is
+ * destdir's), as open_seg does each of its names. */
+static int
+walk_dir(struct output *o, int fd, const char *dir, size_t len, bool create,
+	 bool *made)
+{
 	size_t i = 0;
 
-	if (made)
-		*made = false;
+	*made = false;
 	while (fd >= 0 && i < len) {
 		size_t j = i;
 		char seg[NAME_MAX + 1];
@@ -126,22 +156,78 @@ open_dir(struct output *o, const char *dir, size_t len, bool create, bool *made)
 		}
 		memcpy(seg, dir + i, j - i);
 		seg[j - i] = '\0';
-		next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		/* Another thread may make the directory between the two calls. */
-		if (next < 0 && errno == ENOENT && create) {
-			bool mine = mkdirat(fd, seg, 0777) == 0;
-
-			if (mine || errno == EEXIST)
-				next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (made)
-				*made = mine;
-		} else if (made) {
-			*made = false;
-		}
+		next = open_seg(o, fd, seg, create, made);
 		close_dir(o, fd);
 		fd = next;
 		i = j + 1;
 	}
+	return fd;
+}
+
+/* The directory dir[0, len) as a parent of the directories written into:
+ * kept open in o->parents for the rest of the build (posts/ is the parent
+ * of every post's directory), so *owned is false; or, past PARENTS_MAX of
+ * them, opened for the caller to close. */
+static int
+parent_dir(struct output *o, const char *dir, size_t len, bool *owned)
+{
+	void *v;
+	bool made;
+	int fd;
+
+	*owned = false;
+	if (len == 0)
+		return o->dirfd;
+	pthread_mutex_lock(&o->lock);
+	v = strmap_get(&o->parents, dir, len);
+	pthread_mutex_unlock(&o->lock);
+	if (v)
+		return (int)(intptr_t)v - 1;
+	if ((fd = walk_dir(o, o->dirfd, dir, len, true, &made)) < 0)
+		return -1;
+	pthread_mutex_lock(&o->lock);
+	v = strmap_get(&o->parents, dir, len);
+	if (!v && o->parents.count < PARENTS_MAX) {
+		strmap_put(&o->parents, dir, len, (void *)(intptr_t)(fd + 1));
+		v = (void *)(intptr_t)(fd + 1);
+	}
+	pthread_mutex_unlock(&o->lock);
+	if (!v) {
+		*owned = true;
+		return fd;
+	}
+	if ((int)(intptr_t)v - 1 != fd)	/* another thread was first */
+		close(fd);
+	return (int)(intptr_t)v - 1;
+}
+
+/* Opens the directory dir[0, len) below destdir, creating what is missing
+ * (*made then says whether the last one was made, and so is empty), and
+ * refusing to pass through a symlink. The destdir's own descriptor when
+ * len is 0: close it with close_dir. */
+static int
+open_dir_create(struct output *o, const char *dir, size_t len, bool *made)
+{
+	size_t plen = path_dirlen(dir, len);
+	size_t start = plen ? plen + 1 : 0;
+	char seg[NAME_MAX + 1];
+	bool owned;
+	int parent, fd;
+
+	*made = false;
+	if (len == 0)
+		return o->dirfd;
+	if (len - start > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((parent = parent_dir(o, dir, plen, &owned)) < 0)
+		return -1;
+	memcpy(seg, dir + start, len - start);
+	seg[len - start] = '\0';
+	fd = open_seg(o, parent, seg, true, made);
+	if (owned)
+		close(parent);
 	return fd;
 }
 
@@ -254,7 +340,7 @@ output_write(struct output *o, const char *path, const char *data, size_t len,
 		goto out;
 	}
 	dirlen = path_dirlen(p, strlen(p));
-	if ((dirfd = open_dir(o, p, dirlen, true, &made)) < 0) {
+	if ((dirfd = open_dir_create(o, p, dirlen, &made)) < 0) {
 		diag_error(o->diag, owner, 0, "cannot create the directory of %s: %s",
 			   p, strerror(errno));
 		goto out;
@@ -335,9 +421,10 @@ remove_at(struct output *o, const char *p, size_t len, int flags)
 	size_t dirlen = path_dirlen(p, len);
 	size_t baselen = len - (dirlen ? dirlen + 1 : 0);
 	char base[NAME_MAX + 1];
+	bool made;
 	int fd, rc;
 
-	if (baselen > NAME_MAX || (fd = open_dir(o, p, dirlen, false, NULL)) < 0)
+	if (baselen > NAME_MAX || (fd = walk_dir(o, o->dirfd, p, dirlen, false, &made)) < 0)
 		return -1;
 	memcpy(base, p + len - baselen, baselen);
 	base[baselen] = '\0';

@@ -26,6 +26,7 @@ struct output {
 	struct diag *diag;
 	pthread_mutex_t lock;
 	struct strmap claimed;	/* path -> owner (a page name, interned here) */
+	struct strmap parents;	/* directory -> its descriptor + 1, kept open */
 	unsigned written;	/* files whose bytes changed */
 	unsigned unchanged;	/* files left alone: same bytes */
 	unsigned removed;

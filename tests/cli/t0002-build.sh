@@ -133,4 +133,30 @@ check_status 0 "a build with the html plugin succeeds"
 check_grep 'raw html page' public/sub/raw/index.html ".html is then a page"
 check_grep 'an htm page' public/sub/other/index.html "and so is .htm"
 
+# A directory in the output that is a symlink is not written through,
+# whether it holds the page's directory (posts/ here) or is it (sub/raw).
+mkdir -p "$T/linked/sub" "$T/outside"
+ln -s "$T/outside" "$T/linked/posts"
+ln -s "$T/outside" "$T/linked/sub/raw"
+run "$WEFT" build -d "$T/linked"
+check_status 1 "a build into symlinked directories fails"
+check_grep 'posts/first.mdwn: cannot create the directory of posts/first/index.html' "$T/err" \
+	"naming the page whose directory it is"
+check_grep 'sub/raw.html: cannot create the directory of sub/raw/index.html' "$T/err" \
+	"also where the symlink is the page's own directory"
+check_no_file "$T/outside/first" "nothing is written through the symlink"
+check_no_file "$T/outside/index.html" "nor into the other one"
+check_file "$T/linked/index.html" "the other pages are written"
+
+# Pages in more directories than weft keeps open at once all arrive.
+for i in $(seq 10 80); do
+	mkdir -p "many/d$i" && printf 'page %s\n' "$i" >"many/d$i/p.mdwn"
+done
+run "$WEFT" build
+check_status 0 "a site with 71 page directories builds"
+pages=$(ls public/many/d*/p/index.html | wc -l)
+test "$pages" -eq 71
+ok $? "each of their pages is written ($pages)"
+check_grep 'page 80' public/many/d80/p/index.html "the last one as its source says"
+
 done_testing
