@@ -7,10 +7,28 @@
 -- Difference from ikiwiki: only page.tmpl gets them (ikiwiki fills any
 -- template that shows PARENTLINKS, inlined items included).
 
--- The rows of parentlinks.pm's parentlinks() for page.
+-- The keys of the DEPTH_<n> and HEIGHT_<n> flags, each made once.
+local function flag_key(cache, prefix, n)
+	local k = cache[n]
+	if not k then
+		k = prefix .. n
+		cache[n] = k
+	end
+	return k
+end
+local DEPTH, HEIGHT = {}, {}
+
+-- The rows of parentlinks.pm's parentlinks() for page. Run for every
+-- page: the name is split by find, not gmatch (a closure and a pattern
+-- state each page), and the flag keys are not made again.
 local function rows(page)
-	local parts = {}
-	for part in page.name:gmatch("[^/]+") do parts[#parts + 1] = part end
+	local name, parts, from = page.name, {}, 1
+	repeat
+		local slash = name:find("/", from, true)
+		local part = name:sub(from, (slash or 0) - 1)
+		if part ~= "" then parts[#parts + 1] = part end
+		from = slash and slash + 1
+	until not from
 	local out, path, title, i = {}, "", weft.config("wikiname"), 0
 	for _, dir in ipairs(parts) do
 		if dir ~= "index" then
@@ -22,8 +40,8 @@ local function rows(page)
 				page = title,
 				depth = depth,
 				height = height,
-				["depth_" .. depth] = true,
-				["height_" .. height] = true,
+				[flag_key(DEPTH, "depth_", depth)] = true,
+				[flag_key(HEIGHT, "height_", height)] = true,
 			}
 			path = path .. "/" .. dir
 			title = weft.pagetitle(dir)
