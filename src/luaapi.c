@@ -1658,9 +1658,10 @@ l_plugin(lua_State *L)
 
 /* ---- the HTML scrubber ------------------------------------------------------- */
 
-/* Fills map with the strings of the list opts[key] (lower-cased). */
+/* Gives the strings of the list opts[key] the role in p. */
 static void
-word_list(lua_State *L, int opts, const char *key, struct strmap *map)
+word_list(lua_State *L, int opts, const char *key, struct scrub_policy *p,
+	  enum scrub_role role)
 {
 	lua_Integer i, n;
 
@@ -1668,16 +1669,12 @@ word_list(lua_State *L, int opts, const char *key, struct strmap *map)
 	if (lua_istable(L, -1)) {
 		n = (lua_Integer)lua_rawlen(L, -1);
 		for (i = 1; i <= n; i++) {
-			struct buf w = BUF_INIT;
-			size_t len, k;
+			size_t len;
 			const char *s;
 
 			lua_rawgeti(L, -1, i);
 			s = luaL_checklstring(L, -1, &len);
-			for (k = 0; k < len; k++)
-				buf_putc(&w, (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32 : s[k]));
-			strmap_put(map, w.data ? w.data : "", w.len, map);
-			buf_release(&w);
+			scrub_policy_add(p, s, len, role);
 			lua_pop(L, 1);
 		}
 	}
@@ -1695,12 +1692,12 @@ l_scrubber(lua_State *L)
 	p = lua_newuserdatauv(L, sizeof(*p), 0);
 	scrub_policy_init(p);
 	luaL_setmetatable(L, SCRUB_MT);
-	word_list(L, 1, "tags", &p->tags);
-	word_list(L, 1, "attrs", &p->attrs);
-	word_list(L, 1, "url_attrs", &p->url_attrs);
-	word_list(L, 1, "schemes", &p->schemes);
-	word_list(L, 1, "drop", &p->drop);
-	word_list(L, 1, "void", &p->void_tags);
+	word_list(L, 1, "tags", p, SCRUB_TAG);
+	word_list(L, 1, "attrs", p, SCRUB_ATTR);
+	word_list(L, 1, "url_attrs", p, SCRUB_URL_ATTR);
+	word_list(L, 1, "schemes", p, SCRUB_SCHEME);
+	word_list(L, 1, "drop", p, SCRUB_DROP);
+	word_list(L, 1, "void", p, SCRUB_VOID);
 	return 1;
 }
 

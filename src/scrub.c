@@ -4,32 +4,11 @@
  * end once). */
 #include "scrub.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xalloc.h"
-
-void
-scrub_policy_init(struct scrub_policy *p)
-{
-	strmap_init(&p->tags);
-	strmap_init(&p->attrs);
-	strmap_init(&p->url_attrs);
-	strmap_init(&p->schemes);
-	strmap_init(&p->drop);
-	strmap_init(&p->void_tags);
-}
-
-void
-scrub_policy_release(struct scrub_policy *p)
-{
-	strmap_release(&p->tags, NULL);
-	strmap_release(&p->attrs, NULL);
-	strmap_release(&p->url_attrs, NULL);
-	strmap_release(&p->schemes, NULL);
-	strmap_release(&p->drop, NULL);
-	strmap_release(&p->void_tags, NULL);
-}
 
 static int
 lower(int c)
@@ -37,22 +16,101 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
+void
+scrub_policy_init(struct scrub_policy *p)
+{
+	strmap_init(&p->roles);
+}
+
+void
+scrub_policy_release(struct scrub_policy *p)
+{
+	strmap_release(&p->roles, NULL);
+}
+
+void
+scrub_policy_add(struct scrub_policy *p, const char *name, size_t len,
+		 enum scrub_role role)
+{
+	char low[SCRUB_NAME_MAX];
+	void **slot;
+	size_t i;
+
+	if (len == 0 || len > SCRUB_NAME_MAX)
+		return;
+	for (i = 0; i < len; i++)
+		low[i] = (char)lower((unsigned char)name[i]);
+	slot = strmap_slot(&p->roles, low, len);
+	*slot = (void *)((uintptr_t)*slot | (uintptr_t)role);
+}
+
+/* A name read from the text, lower-cased; too long for any role when it
+ * does not fit. */
+struct name {
+	char s[SCRUB_NAME_MAX + 1];
+	size_t len;
+};
+
+/* The roles of nm: one lookup for all of them. */
+static unsigned
+roles(const struct scrub_policy *p, const struct name *nm)
+{
+	if (nm->len == 0 || nm->len > SCRUB_NAME_MAX)
+		return 0;
+	return (unsigned)(uintptr_t)strmap_get(&p->roles, nm->s, nm->len);
+}
+
+/* Adds c to nm, lower-cased. */
+static void
+name_add(struct name *nm, char c)
+{
+	if (nm->len < SCRUB_NAME_MAX)
+		nm->s[nm->len] = (char)lower((unsigned char)c);
+	nm->len++;
+}
+
+/* Character classes, by table: the scrubber asks for every byte of every
+ * tag. */
+enum { C_SPACE = 1, C_ALPHA = 2, C_DIGIT = 4 };
+
+static const unsigned char char_class[256] = {
+	['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE, ['\f'] = C_SPACE,
+	['\r'] = C_SPACE, [' '] = C_SPACE,
+	['0'] = C_DIGIT, ['1'] = C_DIGIT, ['2'] = C_DIGIT, ['3'] = C_DIGIT,
+	['4'] = C_DIGIT, ['5'] = C_DIGIT, ['6'] = C_DIGIT, ['7'] = C_DIGIT,
+	['8'] = C_DIGIT, ['9'] = C_DIGIT,
+	['A'] = C_ALPHA, ['B'] = C_ALPHA, ['C'] = C_ALPHA, ['D'] = C_ALPHA,
+	['E'] = C_ALPHA, ['F'] = C_ALPHA, ['G'] = C_ALPHA, ['H'] = C_ALPHA,
+	['I'] = C_ALPHA, ['J'] = C_ALPHA, ['K'] = C_ALPHA, ['L'] = C_ALPHA,
+	['M'] = C_ALPHA, ['N'] = C_ALPHA, ['O'] = C_ALPHA, ['P'] = C_ALPHA,
+	['Q'] = C_ALPHA, ['R'] = C_ALPHA, ['S'] = C_ALPHA, ['T'] = C_ALPHA,
+	['U'] = C_ALPHA, ['V'] = C_ALPHA, ['W'] = C_ALPHA, ['X'] = C_ALPHA,
+	['Y'] = C_ALPHA, ['Z'] = C_ALPHA,
+	['a'] = C_ALPHA, ['b'] = C_ALPHA, ['c'] = C_ALPHA, ['d'] = C_ALPHA,
+	['e'] = C_ALPHA, ['f'] = C_ALPHA, ['g'] = C_ALPHA, ['h'] = C_ALPHA,
+	['i'] = C_ALPHA, ['j'] = C_ALPHA, ['k'] = C_ALPHA, ['l'] = C_ALPHA,
+	['m'] = C_ALPHA, ['n'] = C_ALPHA, ['o'] = C_ALPHA, ['p'] = C_ALPHA,
+	['q'] = C_ALPHA, ['r'] = C_ALPHA, ['s'] = C_ALPHA, ['t'] = C_ALPHA,
+	['u'] = C_ALPHA, ['v'] = C_ALPHA, ['w'] = C_ALPHA, ['x'] = C_ALPHA,
+	['y'] = C_ALPHA, ['z'] = C_ALPHA,
+};
+
 static bool
 is_space(int c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+	return char_class[c & 0xFF] & C_SPACE;
 }
 
 static bool
 is_alpha(int c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return char_class[c & 0xFF] & C_ALPHA;
 }
 
 static bool
 is_alnum(int c)
 {
-	return is_alpha(c) || (c >= '0' && c <= '9');
+	return char_class[c & 0xFF] & (C_ALPHA | C_DIGIT);
 }
 
 /* Case-insensitive search for the ASCII needle (lower case) in s[from, n). */
@@ -171,19 +229,22 @@ decode_entities(struct buf *out, const char *s, size_t n)
 bool
 scrub_safe_url(const char *url, size_t len, const struct scrub_policy *p)
 {
-	struct buf d = BUF_INIT, scheme = BUF_INIT;
-	const char *u, *colon;
-	size_t n, i;
+	struct buf d = BUF_INIT;
+	struct name scheme = { .len = 0 };
+	const char *u = url, *colon;
+	size_t n = len, i;
 	bool safe = false;
 
-	decode_entities(&d, url, len);
-	u = d.data ? d.data : "";
-	n = d.len;
+	if (memchr(url, '&', len)) {
+		decode_entities(&d, url, len);
+		u = d.data ? d.data : "";
+		n = d.len;
+	}
 	for (i = 0; i < n && u[i] != ':' && u[i] != '/' && u[i] != '?' && u[i] != '#'; i++)
-		buf_putc(&scheme, (char)lower((unsigned char)u[i]));
+		name_add(&scheme, u[i]);
 	if (n && u[0] == '#')
 		safe = true;
-	else if (i < n && u[i] == ':' && strmap_get(&p->schemes, scheme.data ? scheme.data : "", scheme.len))
+	else if (i < n && u[i] == ':' && (roles(p, &scheme) & SCRUB_SCHEME))
 		safe = true;
 	else if (starts_ci(u, n, "data:image/png") || starts_ci(u, n, "data:image/jpeg") ||
 		 starts_ci(u, n, "data:image/gif"))
@@ -194,7 +255,6 @@ scrub_safe_url(const char *url, size_t len, const struct scrub_policy *p)
 		for (i = 1; i < (size_t)(colon - u) && !safe; i++)
 			safe = u[i] == '/' || u[i] == '?' || u[i] == '#';
 	buf_release(&d);
-	buf_release(&scheme);
 	return safe;
 }
 
@@ -243,23 +303,23 @@ put_attr(struct buf *out, const char *name, size_t nlen, const char *v, size_t v
 	buf_putc(out, '"');
 }
 
-/* The kept attributes of a tag's attribute text s; name is room for
- * their names. */
+/* The kept attributes of a tag's attribute text s. */
 static void
-attributes(struct buf *out, const char *s, size_t n, const struct scrub_policy *p,
-	   struct buf *name)
+attributes(struct buf *out, const char *s, size_t n, const struct scrub_policy *p)
 {
 	size_t i = 0;
 
 	for (;;) {
 		size_t ns, ne, vs = 0, ve = 0, j;
+		struct name nm = { .len = 0 };
 		bool value = false;
+		unsigned r;
 
 		while (i < n && is_space((unsigned char)s[i]))
 			i++;
 		for (ns = i; i < n && !is_space((unsigned char)s[i]) && s[i] != '=' &&
 		     s[i] != '/' && s[i] != '>' && s[i] != '"' && s[i] != '\''; i++)
-			;
+			name_add(&nm, s[i]);
 		ne = i;
 		if (ne == ns)
 			break;
@@ -282,20 +342,18 @@ attributes(struct buf *out, const char *s, size_t n, const struct scrub_policy *
 				i = j;
 			}
 		}
-		buf_reset(name);
-		for (j = ns; j < ne; j++)
-			buf_putc(name, (char)lower((unsigned char)s[j]));
-		if (strmap_get(&p->url_attrs, name->data, name->len)) {
+		r = roles(p, &nm);
+		if (r & SCRUB_URL_ATTR) {
 			if (value && scrub_safe_url(s + vs, ve - vs, p))
-				put_attr(out, name->data, name->len, s + vs, ve - vs);
-		} else if (strmap_get(&p->attrs, name->data, name->len)) {
+				put_attr(out, nm.s, nm.len, s + vs, ve - vs);
+		} else if (r & SCRUB_ATTR) {
 			if (value) {
-				put_attr(out, name->data, name->len, s + vs, ve - vs);
+				put_attr(out, nm.s, nm.len, s + vs, ve - vs);
 			} else {
 				buf_putc(out, ' ');
-				buf_put(out, name->data, name->len);
+				buf_put(out, nm.s, nm.len);
 				buf_puts(out, "=\"");
-				buf_put(out, name->data, name->len);
+				buf_put(out, nm.s, nm.len);
 				buf_putc(out, '"');
 			}
 		}
@@ -315,28 +373,27 @@ open_push(struct open *o, const char *name, size_t len)
 	o->v[o->n++] = xstrndup(name, len);
 }
 
-/* One tag: name (lower case) with attribute text rest; room is a buffer
- * to work in. */
+/* One tag: name (lower case, with its roles r) with attribute text rest. */
 static void
-tag(struct buf *out, bool close, const char *name, size_t nlen, const char *rest, size_t rlen,
-    const struct scrub_policy *p, struct open *open, struct buf *room)
+tag(struct buf *out, bool close, const struct name *name, unsigned r, const char *rest,
+    size_t rlen, const struct scrub_policy *p, struct open *open)
 {
-	size_t i, k;
+	size_t i, k, nlen = name->len;
 	bool selfclose = false;
 
-	if (!strmap_get(&p->tags, name, nlen))
+	if (!(r & SCRUB_TAG))
 		return;
 	if (close) {
 		if (!open) {
 			buf_puts(out, "</");
-			buf_put(out, name, nlen);
+			buf_put(out, name->s, nlen);
 			buf_putc(out, '>');
 			return;
 		}
 		/* Closes the innermost element of that name and those inside
 		 * it; an end tag that closes nothing open goes. */
 		for (i = open->n; i > 0; i--) {
-			if (strlen(open->v[i - 1]) == nlen && memcmp(open->v[i - 1], name, nlen) == 0) {
+			if (strlen(open->v[i - 1]) == nlen && memcmp(open->v[i - 1], name->s, nlen) == 0) {
 				for (k = open->n; k >= i; k--) {
 					buf_puts(out, "</");
 					buf_puts(out, open->v[k - 1]);
@@ -357,11 +414,11 @@ tag(struct buf *out, bool close, const char *name, size_t nlen, const char *rest
 		selfclose = true;
 		rlen = k - 1;
 	}
-	if (open && !selfclose && !strmap_get(&p->void_tags, name, nlen))
-		open_push(open, name, nlen);
+	if (open && !selfclose && !(r & SCRUB_VOID))
+		open_push(open, name->s, nlen);
 	buf_putc(out, '<');
-	buf_put(out, name, nlen);
-	attributes(out, rest, rlen, p, room);
+	buf_put(out, name->s, nlen);
+	attributes(out, rest, rlen, p);
 	buf_puts(out, selfclose ? " />" : ">");
 }
 
@@ -392,39 +449,18 @@ end_tag(const char *s, size_t n, size_t from, const char *name, size_t *end)
 	return NULL;
 }
 
-/* s[i..] starts "<": whether "<", spaces and a name of a drop element
- * followed by a space, "/" or ">" start there, and then where the element
- * ends (after its end tag, or n). name is room for the name. */
-static bool
-dropped(const char *s, size_t n, size_t i, const struct scrub_policy *p, size_t *end,
-	struct buf *name)
-{
-	size_t j = i + 1, k;
-	bool drop;
-
-	while (j < n && is_space((unsigned char)s[j]))
-		j++;
-	buf_reset(name);
-	for (k = j; k < n && is_alnum((unsigned char)s[k]); k++)
-		buf_putc(name, (char)lower((unsigned char)s[k]));
-	drop = name->len && k < n && (is_space((unsigned char)s[k]) || s[k] == '/' || s[k] == '>') &&
-	       strmap_get(&p->drop, name->data, name->len);
-	if (drop && !end_tag(s, n, k, name->data, end))
-		*end = n;
-	return drop;
-}
-
 void
 scrub_html(struct buf *out, const char *html, size_t len,
 	   const struct scrub_policy *p, bool balance)
 {
 	struct open open = { NULL, 0, 0 };
-	struct buf name = BUF_INIT, room = BUF_INIT;
 	size_t i = 0, run = 0, k;
 
 	while (i < len) {
 		const char *lt = memchr(html + i, '<', len - i);
-		size_t at, ne, end;
+		struct name name = { .len = 0 };
+		size_t at, j, ne, end;
+		unsigned r;
 		bool close;
 
 		if (!lt)
@@ -441,23 +477,42 @@ scrub_html(struct buf *out, const char *html, size_t len,
 				continue;
 			}
 		}
-		if (dropped(html, len, at, p, &end, &room)) {
+		/* "<", spaces and the name of a drop element followed by a
+		 * space, "/" or ">": the element goes, up to after its end
+		 * tag (or the rest). */
+		for (j = at + 1; j < len && is_space((unsigned char)html[j]); j++)
+			;
+		for (k = j; k < len && is_alnum((unsigned char)html[k]); k++)
+			name_add(&name, html[k]);
+		r = roles(p, &name);
+		if (name.len && k < len && (is_space((unsigned char)html[k]) || html[k] == '/' ||
+					    html[k] == '>') && (r & SCRUB_DROP)) {
+			name.s[name.len] = '\0';
+			if (!end_tag(html, len, k, name.s, &end))
+				end = len;
 			i = run = end;
 			continue;
 		}
+		/* A tag's name starts right after "<" or "</" with a letter:
+		 * the name just read, unless spaces or "/" came first. */
 		k = at + 1;
 		close = k < len && html[k] == '/';
 		if (close)
 			k++;
-		buf_reset(&name);
-		if (k < len && is_alpha((unsigned char)html[k]))
-			for (; k < len && is_alnum((unsigned char)html[k]); k++)
-				buf_putc(&name, (char)lower((unsigned char)html[k]));
+		if (close || j != k || j >= len || !is_alpha((unsigned char)html[j])) {
+			name.len = 0;
+			if (k < len && is_alpha((unsigned char)html[k]))
+				for (; k < len && is_alnum((unsigned char)html[k]); k++)
+					name_add(&name, html[k]);
+			r = roles(p, &name);
+		} else {
+			k += name.len;
+		}
 		ne = k;
 		end = name.len ? tag_end(html, len, ne) : len;
 		if (end < len) {
-			tag(out, close, name.data, name.len, html + ne, end - ne, p,
-			    balance ? &open : NULL, &room);
+			tag(out, close, &name, r, html + ne, end - ne, p,
+			    balance ? &open : NULL);
 			i = run = end + 1;
 		} else {
 			buf_puts(out, "&lt;");
@@ -472,6 +527,4 @@ scrub_html(struct buf *out, const char *html, size_t len,
 		free(open.v[--open.n]);
 	}
 	free(open.v);
-	buf_release(&name);
-	buf_release(&room);
 }

@@ -11,19 +11,31 @@
 #include "buf.h"
 #include "strmap.h"
 
-/* What passes. Every name is lower case; a map's values only need to be
- * non-NULL. */
+/* What a name is to a policy: any of these at once ("a" can be a tag kept
+ * and a URL scheme). */
+enum scrub_role {
+	SCRUB_TAG = 1 << 0,	/* an element kept (the others lose their tags, not their text) */
+	SCRUB_ATTR = 1 << 1,	/* an attribute kept on them */
+	SCRUB_URL_ATTR = 1 << 2,	/* an attribute kept only with a safe URL */
+	SCRUB_SCHEME = 1 << 3,	/* a URL scheme that is safe */
+	SCRUB_DROP = 1 << 4,	/* an element dropped with all it holds (script, style) */
+	SCRUB_VOID = 1 << 5,	/* an element without an end tag (br, img) */
+};
+
+/* No element or attribute name is longer: longer names are never kept. */
+#define SCRUB_NAME_MAX 63
+
+/* What passes: each lower-case name with its roles, one lookup a name. */
 struct scrub_policy {
-	struct strmap tags;	/* elements kept (the others lose their tags, not their text) */
-	struct strmap attrs;	/* attributes kept on them */
-	struct strmap url_attrs;	/* attributes kept only with a safe URL */
-	struct strmap schemes;	/* URL schemes that are safe */
-	struct strmap drop;	/* elements dropped with all they hold (script, style) */
-	struct strmap void_tags;	/* elements without an end tag (br, img) */
+	struct strmap roles;
 };
 
 void scrub_policy_init(struct scrub_policy *p);
 void scrub_policy_release(struct scrub_policy *p);
+/* Gives name[0, len) (any case) the role; an empty name or one past
+ * SCRUB_NAME_MAX is ignored. */
+void scrub_policy_add(struct scrub_policy *p, const char *name, size_t len,
+		      enum scrub_role role);
 
 /*
  * Appends html scrubbed by p: HTML comments and the drop elements go (an

@@ -9,14 +9,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-words(struct strmap *m, const char *list)
+words(struct scrub_policy *p, enum scrub_role role, const char *list)
 {
 	const char *s = list;
 
 	while (*s) {
 		size_t n = strcspn(s, " ");
 
-		strmap_put(m, s, n, m);
+		scrub_policy_add(p, s, n, role);
 		s += n;
 		s += strspn(s, " ");
 	}
@@ -32,12 +32,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready) {
 		scrub_policy_init(&p);
-		words(&p.tags, "a b br div img p span ul li");
-		words(&p.attrs, "class id title alt");
-		words(&p.url_attrs, "href src");
-		words(&p.schemes, "http https mailto");
-		words(&p.drop, "script style");
-		words(&p.void_tags, "br img");
+		words(&p, SCRUB_TAG, "a b br div img p span ul li");
+		words(&p, SCRUB_ATTR, "class id title alt");
+		words(&p, SCRUB_URL_ATTR, "href src");
+		words(&p, SCRUB_SCHEME, "http https mailto");
+		words(&p, SCRUB_DROP, "script style");
+		words(&p, SCRUB_VOID, "br img");
 		ready = 1;
 	}
 	scrub_html(&out, s, size, &p, size % 2 == 0);
