@@ -102,6 +102,15 @@ struct pstate {
 	/* The registry's reference to the table of page objects by page
 	 * (an integer key: pages are pushed a million times a build). */
 	int pages;
+	/* Which pagetemplate hooks the last templates filled want (bit i for
+	 * the hook i + 1), by template serial: an archive fills its item
+	 * template for each of hundreds of pages, and asking the template
+	 * about each hook's variables every time cost more than the fill. */
+	struct hook_wants {
+		uint64_t serial;	/* 0: none yet */
+		uint64_t mask;
+		long hooks;		/* how many there were */
+	} wants[8];
 };
 
 /* What the calls of one directive or hook took, in one state. */

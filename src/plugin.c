@@ -1028,6 +1028,36 @@ uses_any(const struct tmpl *t, char **names)
 	return false;
 }
 
+/* Whether the pagetemplate hook i (from 1) wants t: it said no variables,
+ * or t uses one of them. Worked out once per template and state for the
+ * first 64 hooks. */
+static bool
+hook_wants(struct pstate *ps, const struct tmpl *t, lua_Integer i, lua_Integer n)
+{
+	const struct plugins *pl = ps->pl;
+	uint64_t serial = tmpl_serial(t);
+	struct hook_wants *w = &ps->wants[serial % (sizeof(ps->wants) / sizeof(ps->wants[0]))];
+	lua_Integer k;
+
+	if (i > 64) {
+		char **want = (size_t)i <= pl->hookvars.n ? pl->hookvars.v[i - 1] : NULL;
+
+		return !want || uses_any(t, want);
+	}
+	if (w->serial != serial || w->hooks != (long)n) {
+		w->serial = serial;
+		w->hooks = (long)n;
+		w->mask = 0;
+		for (k = 1; k <= n && k <= 64; k++) {
+			char **want = (size_t)k <= pl->hookvars.n ? pl->hookvars.v[k - 1] : NULL;
+
+			if (!want || uses_any(t, want))
+				w->mask |= (uint64_t)1 << (k - 1);
+		}
+	}
+	return w->mask >> (i - 1) & 1;
+}
+
 int
 plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 		    struct tvars *v)
@@ -1047,10 +1077,9 @@ plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 	vars = lua_gettop(L);
 	luaapi_push_tmpl(L, t, name);
 	for (i = 1; i <= n && rc == 0; i++) {
-		char **want = (size_t)i <= pl->hookvars.n ? pl->hookvars.v[i - 1] : NULL;
 		uint64_t start;
 
-		if (want && !uses_any(t, want))
+		if (!hook_wants(ps, t, i, n))
 			continue;
 		lua_rawgeti(L, vars - 1, i);
 		luaapi_push_page(L, c->page);

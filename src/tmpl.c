@@ -14,6 +14,7 @@
  */
 #include "tmpl.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ struct tmpl {
 	char *pool;
 	size_t textlen;		/* literal text, to size the output once */
 	struct strmap uses;	/* lowercased names, for tmpl_uses; no values */
+	uint64_t serial;	/* tmpl_serial's */
 };
 
 /* A name's value: a string, or (str == NULL) a loop of rows. */
@@ -867,6 +869,9 @@ parser_release(struct parser *p)
 	strmap_release(&p->uses, NULL);
 }
 
+/* The serial number the next template takes. */
+static atomic_uint_fast64_t serials;
+
 struct tmpl *
 tmpl_compile(const char *file, const char *text, size_t len, unsigned flags,
 	     tmpl_load_fn load, void *arg, struct diag *d)
@@ -897,6 +902,7 @@ tmpl_compile(const char *file, const char *text, size_t len, unsigned flags,
 	t->pool = buf_detach(&p.pool, NULL);
 	t->textlen = p.textlen;
 	t->uses = p.uses;
+	t->serial = atomic_fetch_add_explicit(&serials, 1, memory_order_relaxed) + 1;
 	p.nodes = NULL;
 	strmap_init(&p.uses);
 	parser_release(&p);
@@ -919,6 +925,12 @@ const char *
 tmpl_file(const struct tmpl *t)
 {
 	return t->file;
+}
+
+uint64_t
+tmpl_serial(const struct tmpl *t)
+{
+	return t->serial;
 }
 
 bool

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -54,6 +55,10 @@ struct tmpl *tmpl_compile(const char *file, const char *text, size_t len,
 			  struct diag *d);
 void tmpl_free(struct tmpl *t);
 const char *tmpl_file(const struct tmpl *t);
+/* A number no other template of the process has (from 1): a key for what
+ * callers work out once per template, which its address is not once it
+ * is freed. */
+uint64_t tmpl_serial(const struct tmpl *t);
 
 /* Whether the template (with its includes) mentions the variable or loop
  * name, so callers compute only what a template shows (ikiwiki's

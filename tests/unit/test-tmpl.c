@@ -482,7 +482,20 @@ test_uses(void)
 	       !tmpl_uses(t, "") && !tmpl_uses(t, "alph"),
 	       "uses: not text, comments, include names or prefixes");
 	tap_is(tmpl_file(t), "t.tmpl", "tmpl_file");
-	tmpl_free(t);
+	/* Serials key what is worked out per template: never 0, never
+	 * another's, not even one compiled where a freed one was. */
+	{
+		uint64_t first = tmpl_serial(t), second;
+		struct tmpl *u;
+
+		tmpl_free(t);
+		u = compile_flags(src, sizeof(src) - 1, 0, NULL, NULL);
+		second = u ? tmpl_serial(u) : 0;
+		tap_ok(first != 0 && second != 0 && second != first,
+		       "tmpl_serial: a new template has its own (%llu, %llu)",
+		       (unsigned long long)first, (unsigned long long)second);
+		tmpl_free(u);
+	}
 }
 
 static void
