@@ -125,16 +125,21 @@ weft.directive("taglink", function(args, page, dest, scan)
 	return table.concat(out, " ")
 end, { scan = true })
 
--- The page's tag links, each once, sorted.
+-- The page's tag links, each once, sorted (in place: sorted, a repeat is
+-- next to the one it repeats).
 local function tag_links(page)
-	local seen, list = {}, {}
-	for _, target in ipairs(page:links_of("tag")) do
-		if not seen[target] then
-			seen[target] = true
-			list[#list + 1] = target
+	local list = page:links_of("tag")
+	local n = #list
+	if n < 2 then return list end
+	table.sort(list)
+	local kept = 1
+	for i = 2, n do
+		if list[i] ~= list[kept] then
+			kept = kept + 1
+			list[kept] = list[i]
 		end
 	end
-	table.sort(list)
+	for i = kept + 1, n do list[i] = nil end
 	return list
 end
 
@@ -152,8 +157,10 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 	if #links == 0 then return end
 	if template:uses("tags") then
 		local rows = {}
-		for _, l in ipairs(links) do
-			rows[#rows + 1] = { link = htmllink(page, l, { rel = "tag", text = tagname(l) }) }
+		for i, l in ipairs(links) do
+			local text = tagname(l)
+			if l:sub(-1) == "/" then l = l:sub(1, -2) end
+			rows[i] = { link = weft.link(l, { from = page, rel = "tag", text = text }) }
 		end
 		vars.tags = rows
 	end
