@@ -729,36 +729,38 @@ static void
 push_params(lua_State *L, const struct dtok *tok)
 {
 	size_t i;
+	int params;
 
 	lua_createtable(L, (int)tok->nparams, (int)tok->nparams);
+	params = lua_gettop(L);
 	for (i = 0; i < tok->nparams; i++) {
 		const struct dparam *p = &tok->params[i];
 
+		/* Each string made once: the row's key and value are the
+		 * by-key entry's. */
 		lua_createtable(L, 0, 2);
 		if (p->key) {
 			lua_pushlstring(L, p->key, p->keylen);
-			lua_setfield(L, -2, "key");
-		}
-		lua_pushlstring(L, p->val, p->vallen);
-		lua_setfield(L, -2, "value");
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-		if (p->key)
-			lua_pushlstring(L, p->key, p->keylen);
-		else
 			lua_pushlstring(L, p->val, p->vallen);
-		if (lua_rawget(L, -2) == LUA_TNIL) {
-			lua_pop(L, 1);
-			if (p->key) {
-				lua_pushlstring(L, p->key, p->keylen);
-				lua_pushlstring(L, p->val, p->vallen);
-			} else {
-				lua_pushlstring(L, p->val, p->vallen);
-				lua_pushliteral(L, "");
-			}
-			lua_rawset(L, -3);
+			lua_pushvalue(L, -2);
+			lua_setfield(L, -4, "key");
+			lua_pushvalue(L, -1);
+			lua_setfield(L, -4, "value");
 		} else {
-			lua_pop(L, 1);
+			lua_pushlstring(L, p->val, p->vallen);
+			lua_pushliteral(L, "");
+			lua_pushvalue(L, -2);
+			lua_setfield(L, -4, "value");
 		}
+		/* row, the entry's key, its value */
+		lua_pushvalue(L, -2);
+		if (lua_rawget(L, params) == LUA_TNIL) {
+			lua_pop(L, 1);
+			lua_rawset(L, params);
+		} else {
+			lua_pop(L, 3);
+		}
+		lua_rawseti(L, params, (lua_Integer)i + 1);
 	}
 }
 
@@ -848,11 +850,13 @@ plugin_directive(struct buf *out, struct buf *err, struct ctx *c,
 	struct pstate *ps = state_for(pl, c->worker);
 	lua_State *L = ps->L;
 	char name[128];
+	size_t namelen = tok->namelen < sizeof(name) ? tok->namelen : sizeof(name) - 1;
 	unsigned saved_line = ps->line;
 	uint64_t start;
 	int rc;
 
-	snprintf(name, sizeof(name), "%.*s", (int)tok->namelen, tok->name);
+	memcpy(name, tok->name, namelen);
+	name[namelen] = '\0';
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_DIRECTIVES);
 	lua_getfield(L, -1, d && d->via ? d->via : name);
 	lua_remove(L, -2);
