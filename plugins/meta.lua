@@ -193,11 +193,15 @@ end
 -- The directive's field, its value and its other parameters (the last of
 -- each key wins, as in the Perl hash; page, destpage, preview are ikiwiki's
 -- own and dropped).
+local NONE = setmetatable({}, { __newindex = function() error("read only", 2) end })
+
 local function parse_args(args)
 	local first = args[1]
 	if not first then return nil end
 	local key = first.key or first.value
 	local value = first.key and first.value or ""
+	-- Most directives have one parameter: no tables made for the others.
+	if #args == 1 then return key, value, NONE, NONE end
 	local params, order = {}, {}
 	for i = 2, #args do
 		local k = args[i].key or args[i].value
@@ -336,19 +340,20 @@ local late = {}
 -- Returns the value the head tags show (enclosure's becomes its URL), or
 -- nil and an error. In the render pass, own is the table of the fields
 -- the page's template is to show, or nil.
-local function set_fields(page, key, value, params, scan, own)
-	local function set(k, v)
-		if scan then
-			page:set("meta", k, v)
-		elseif own and v ~= nil then
-			own[k] = v
-		end
+local function set(page, scan, own, k, v)
+	if scan then
+		page:set("meta", k, v)
+	elseif own and v ~= nil then
+		own[k] = v
 	end
+end
+
+local function set_fields(page, key, value, params, scan, own)
 	if key == "title" or key == "author" then
-		set(key, value)
-		set(key .. "sort", params.sortas)
+		set(page, scan, own, key, value)
+		set(page, scan, own, key .. "sort", params.sortas)
 	elseif key == "description" or key == "guid" or key == "license" or key == "copyright" then
-		set(key, value)
+		set(page, scan, own, key, value)
 	elseif key == "link" and next(params) == nil then
 		if scan then page:add_link(value) end
 	elseif key == "enclosure" then
@@ -356,17 +361,17 @@ local function set_fields(page, key, value, params, scan, own)
 		if not file then return nil, "enclosure not found" end
 		weft.depends(file.name, "presence")
 		value = weft.absurl(file)
-		set("enclosure", value)
-		set("enclosurefile", file.name)
+		set(page, scan, own, "enclosure", value)
+		set(page, scan, own, "enclosurefile", file.name)
 	elseif key == "authorurl" or key == "permalink" then
-		if safeurl(value) then set(key, value) end
+		if safeurl(value) then set(page, scan, own, key, value) end
 	elseif key == "date" or key == "updated" then
 		local t = weft.parse_date(value)
 		if not t then return nil, "cannot parse date/time: " .. value end
 		if key == "date" then
 			if scan then page:set_ctime(t) end
 		else
-			set("updated", t)
+			set(page, scan, own, "updated", t)
 		end
 	end
 	return value
