@@ -101,14 +101,12 @@ local function names(args)
 	return list
 end
 
-weft.directive("tag", function(args, page, dest, scan)
-	if scan then
-		for _, name in ipairs(names(args)) do
-			page:add_link(taglink(weft.linkpage(name)), "tag")
-		end
+-- Its links are all it does: it shows nothing, so it is not called then.
+weft.directive("tag", function(args, page)
+	for _, name in ipairs(names(args)) do
+		page:add_link(taglink(weft.linkpage(name)), "tag")
 	end
-	return ""
-end, { scan = true })
+end, { scan = true, render = false })
 
 weft.directive("taglink", function(args, page, dest, scan)
 	local out = {}

@@ -138,10 +138,13 @@ l_directive(lua_State *L)
 	struct pstate *ps = pstate_of(L);
 	struct plugins *pl = ps->pl;
 	const char *name = luaL_checkstring(L, 1);
-	bool scan;
+	bool scan, render;
 
 	luaL_checktype(L, 2, LUA_TFUNCTION);
 	scan = lua_istable(L, 3) && (lua_getfield(L, 3, "scan"), lua_toboolean(L, -1));
+	/* render = false: a directive that only scans, and shows nothing. */
+	render = !(scan && lua_istable(L, 3) &&
+		   lua_getfield(L, 3, "render") == LUA_TBOOLEAN && !lua_toboolean(L, -1));
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_DIRECTIVES);
 	lua_pushvalue(L, 2);
 	lua_setfield(L, -2, name);
@@ -150,6 +153,7 @@ l_directive(lua_State *L)
 
 		d->plugin = ps->loading;
 		d->scan = scan;
+		d->render = render;
 		pthread_mutex_lock(&pl->lock);
 		d = strmap_put(&pl->directives, name, strlen(name), d);
 		pthread_mutex_unlock(&pl->lock);
@@ -177,6 +181,7 @@ l_alias_directive(lua_State *L)
 		d = xcalloc(1, sizeof(*d));
 		d->plugin = target->plugin;
 		d->scan = target->scan;
+		d->render = target->render;
 		d->via = xstrdup(via);
 		old = strmap_put(&pl->directives, name, strlen(name), d);
 	}

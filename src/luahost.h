@@ -34,6 +34,7 @@ struct plugin {
 struct dirent_info {
 	size_t plugin;		/* index in plugins.list */
 	bool scan;		/* also runs in the scan pass */
+	bool render;		/* runs in the render pass (else shows nothing there) */
 	char *via;		/* handled by directive via (weft.alias_directive), or NULL */
 };
 

@@ -713,12 +713,15 @@ lookup_directive(struct plugins *pl, const char *name, size_t len)
 }
 
 bool
-plugin_has_directive(struct plugins *pl, const char *name, size_t len, bool *scan)
+plugin_has_directive(struct plugins *pl, const char *name, size_t len, bool *scan,
+		     bool *render)
 {
 	struct dirent_info *d = lookup_directive(pl, name, len);
 
 	if (d && scan)
 		*scan = d->scan;
+	if (d && render)
+		*render = d->render;
 	return d != NULL;
 }
 

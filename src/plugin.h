@@ -35,9 +35,11 @@ void plugin_digest(const struct plugins *p, struct buf *out);
 bool plugin_enabled(const struct plugins *p, const char *name);
 
 /* Whether a plugin registered the directive name; *scan tells whether it
- * also runs in the scan pass. Thread-safe. */
+ * also runs in the scan pass, *render whether it runs in the render pass
+ * (a directive that only scans shows nothing). Either may be NULL.
+ * Thread-safe. */
 bool plugin_has_directive(struct plugins *p, const char *name, size_t len,
-			  bool *scan);
+			  bool *scan, bool *render);
 
 /* Whether name is a directive of an ikiwiki plugin that only works
  * through its CGI (edittemplate, poll...): shown as nothing, noted once. */

@@ -214,8 +214,8 @@ directive(struct buf *out, struct ctx *c, const struct dtok *tok, unsigned flags
 	struct plugins *pl = c->b->plugins;
 	const char *file = c->page->src ? c->page->src : c->page->name;
 	struct buf result = BUF_INIT, err = BUF_INIT;
-	bool scan_hook = false;
-	bool known = pl && plugin_has_directive(pl, tok->name, tok->namelen, &scan_hook);
+	bool scan_hook = false, renders = true;
+	bool known = pl && plugin_has_directive(pl, tok->name, tok->namelen, &scan_hook, &renders);
 
 	if (c->scan) {
 		scan_params(c, tok, flags);
@@ -240,6 +240,9 @@ directive(struct buf *out, struct ctx *c, const struct dtok *tok, unsigned flags
 		preprocess_error_marker(out, tok->name, tok->namelen, err.data);
 		goto out;
 	}
+	/* A directive that only scans shows nothing: no call to learn it. */
+	if (!renders)
+		goto out;
 	if (plugin_directive(&result, &err, c, tok) < 0) {
 		/* The host said whether the page failed (a plugin that broke)
 		 * or only shows the error (ikiwiki's error()). */

@@ -46,7 +46,7 @@ call_directive(struct ctx *c, const char *name, struct dparam *params, size_t n)
 	struct buf err = BUF_INIT;
 	bool scan;
 
-	if (!c->b->plugins || !plugin_has_directive(c->b->plugins, name, strlen(name), &scan))
+	if (!c->b->plugins || !plugin_has_directive(c->b->plugins, name, strlen(name), &scan, NULL))
 		return;
 	memset(&tok, 0, sizeof(tok));
 	tok.type = DTOK_DIRECTIVE;

@@ -17,3 +17,16 @@ weft.directive("argstest", function(args, _, _, scan)
 	end
 	return table.concat(out, "\n\n")
 end)
+
+-- [[!scanonly word]] only scans (render = false): it keeps its word in
+-- the page's state and is never called to render, where it would fail;
+-- [[!scanned]] shows what it kept.
+weft.directive("scanonly", function(args, page, _, scan)
+	if not scan then error("scanonly was called to render") end
+	page:set("argstest", "word", args[1] and args[1].value or "")
+	return "scan output is ignored"
+end, { scan = true, render = false })
+
+weft.directive("scanned", function(_, page)
+	return "scanned: " .. tostring(page:state("argstest", "word"))
+end)
