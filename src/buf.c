@@ -191,6 +191,39 @@ buf_put_js(struct buf *b, const char *s, size_t n)
 	}
 }
 
+/* Reads fd to its end onto b, whose room is for size bytes more; a read
+ * short of what was asked is the end of a regular file. */
+static int
+read_rest(struct buf *b, int fd, size_t size)
+{
+	size_t start = b->len;
+	ssize_t n;
+	int saved;
+
+	do {
+		buf_grow(b, b->len - start < size ? size - (b->len - start) + 1 : 65536);
+		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n > 0) {
+			b->len += (size_t)n;
+			b->data[b->len] = '\0';
+		}
+	} while ((n > 0 && b->len == b->cap - 1) || (n < 0 && errno == EINTR));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n < 0 ? -1 : 0;
+}
+
+int
+buf_read_file_sized(struct buf *b, const char *path, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	return read_rest(b, fd, size);
+}
+
 int
 buf_read_file(struct buf *b, const char *path)
 {

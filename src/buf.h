@@ -70,6 +70,11 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
  * then holds what was read before the error). A path that is not a
  * regular file is an error (EISDIR for a directory). */
 int buf_read_file(struct buf *b, const char *path);
+/* Like buf_read_file for a file a stat of the caller found regular and
+ * of size bytes: no stat again (a build reads ten thousand of them). A
+ * file that grew since is read whole; one that became a directory is an
+ * error. */
+int buf_read_file_sized(struct buf *b, const char *path, size_t size);
 
 /* Escaping appenders, for templates and HTML built in C. */
 /* & < > " ' as entities. */

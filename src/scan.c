@@ -398,7 +398,7 @@ scan_read(struct site *s, struct page *p, struct diag *d)
 	int rc = 0;
 
 	path_join(&path, s->srcdir, p->src);
-	if (buf_read_file(&text, path.data) < 0) {
+	if (buf_read_file_sized(&text, path.data, (size_t)p->size) < 0) {
 		rc = diag_error(d, p->src, 0, "cannot read: %s", strerror(errno));
 	} else {
 		free(p->text);

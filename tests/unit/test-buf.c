@@ -1,9 +1,35 @@
-/* test-buf.c — the growable buffer and its escapes. */
+/* test-buf.c — the growable buffer, its escapes and its file reading. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "tap.h"
+
+/* buf_read_file_sized with size, of a file holding n bytes of a pattern,
+ * reads them all. */
+static void
+read_sized(const char *path, size_t n, size_t size, const char *what)
+{
+	struct buf b = BUF_INIT;
+	FILE *f = fopen(path, "w");
+	size_t i;
+	bool same;
+
+	for (i = 0; i < n; i++)
+		fputc('a' + (int)(i % 26), f);
+	fclose(f);
+	buf_puts(&b, "kept:");
+	tap_ok(buf_read_file_sized(&b, path, size) == 0, "read sized: %s reads", what);
+	same = b.len == n + 5 && b.data[b.len] == '\0' && memcmp(b.data, "kept:", 5) == 0;
+	for (i = 0; same && i < n; i++)
+		same = b.data[5 + i] == 'a' + (int)(i % 26);
+	tap_ok(same, "read sized: %s: all %zu bytes, after what was there", what, n);
+	buf_release(&b);
+}
 
 int
 main(void)
@@ -43,5 +69,23 @@ main(void)
 	buf_put(&b, "a\0b", 3);
 	tap_ok(b.len == 3 && b.data[1] == '\0' && b.data[3] == '\0', "embedded NUL kept");
 	buf_release(&b);
+
+	{
+		char dir[] = "/tmp/weft-test-buf.XXXXXX", path[64];
+
+		tap_ok(mkdtemp(dir) != NULL, "a scratch directory");
+		snprintf(path, sizeof(path), "%s/f", dir);
+		read_sized(path, 1000, 1000, "the size the stat gave");
+		read_sized(path, 0, 0, "an empty file");
+		read_sized(path, 300000, 10, "a file that grew past its size");
+		read_sized(path, 10, 300000, "a file that shrank");
+		read_sized(path, 65536 * 2, 65536 * 2, "a file of whole chunks");
+		errno = 0;
+		tap_ok(buf_read_file_sized(&b, dir, 4096) < 0 && errno == EISDIR,
+		       "read sized: a directory is EISDIR");
+		buf_release(&b);
+		unlink(path);
+		rmdir(dir);
+	}
 	return tap_done();
 }
