@@ -1083,14 +1083,17 @@ plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 	luaapi_push_vars(L, v);
 	vars = lua_gettop(L);
 	luaapi_push_tmpl(L, t, name);
+	/* The pages once for all the hooks: each is a lookup to push. */
+	luaapi_push_page(L, c->page);
+	luaapi_push_page(L, c->dest);
 	for (i = 1; i <= n && rc == 0; i++) {
 		uint64_t start;
 
 		if (!hook_wants(ps, t, i, n))
 			continue;
 		lua_rawgeti(L, vars - 1, i);
-		luaapi_push_page(L, c->page);
-		luaapi_push_page(L, c->dest);
+		lua_pushvalue(L, vars + 2);
+		lua_pushvalue(L, vars + 3);
 		lua_pushvalue(L, vars);
 		lua_pushvalue(L, vars + 1);
 		start = prof_start(ps);
@@ -1098,7 +1101,7 @@ plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 		prof_end(ps, start, hook_owner(pl, HOOK_PAGETEMPLATE, i), "pagetemplate");
 	}
 	luaapi_close_vars(L, vars);
-	lua_pop(L, 3);
+	lua_pop(L, 5);
 	return rc;
 }
 
