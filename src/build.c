@@ -406,6 +406,7 @@ scan_all(struct build *b)
 			break;
 		from = to;
 	}
+	plugin_autofiles_done(b);
 	site_sort(&b->site);
 	return added < 0 ? -1 : 0;
 }

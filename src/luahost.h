@@ -60,6 +60,10 @@ struct plugins {
 	 * sets (its "vars" option), NULL-terminated arrays, or NULL when it did
 	 * not say: it is called only for templates that use one of them. */
 	struct vec hookvars;
+	/* weft.link_targets' answers in a build's autofiles rounds, each
+	 * round counting only the pages added since; NULL after them. */
+	struct link_memo *link_memo;
+	size_t autofiles_scanned;	/* pages scanned when the round began */
 	/* Per stage, per hook in registration order: the plugin (index in
 	 * list) that registered it, for the profile. */
 	struct vec owners[HOOK_COUNT];
@@ -122,6 +126,10 @@ struct prof_entry {
 
 /* The state that owns L. */
 struct pstate *pstate_of(lua_State *L);
+
+/* Frees a list of weft.link_targets answers (luaapi.c). */
+struct link_memo;
+void luaapi_link_memo_free(struct link_memo *m);
 
 /* Registers the weft table and the userdata types in L (luaapi.c). */
 void luaapi_open(lua_State *L);

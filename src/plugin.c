@@ -678,6 +678,7 @@ plugins_free(struct plugins *pl)
 		free(v);
 	}
 	vec_release(&pl->hookvars);
+	luaapi_link_memo_free(pl->link_memo);
 	pthread_mutex_destroy(&pl->lock);
 	free(pl);
 }
@@ -1141,9 +1142,19 @@ plugin_autofiles(struct build *b)
 	if (!b->plugins)
 		return 0;
 	b->plugins->autofiles = true;
+	b->plugins->autofiles_scanned = before;
 	rc = run_global_hooks(b, HOOK_AUTOFILES);
 	b->plugins->autofiles = false;
 	return rc < 0 ? -1 : (int)(b->site.pages.n - before);
+}
+
+void
+plugin_autofiles_done(struct build *b)
+{
+	if (!b->plugins)
+		return;
+	luaapi_link_memo_free(b->plugins->link_memo);
+	b->plugins->link_memo = NULL;
 }
 
 int

@@ -69,6 +69,9 @@ int plugin_format(struct ctx *c, struct buf *html);
 /* After the scan, single-threaded: plugins may add pages (tag pages,
  * archives). Returns the number of pages added, or -1. */
 int plugin_autofiles(struct build *b);
+/* The autofiles rounds are over (pages are sorted next): what they kept
+ * between rounds goes. */
+void plugin_autofiles_done(struct build *b);
 /* After every page is written, single-threaded. */
 int plugin_done(struct build *b);
 

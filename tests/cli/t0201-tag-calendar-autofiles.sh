@@ -51,4 +51,28 @@ check_no_file public/foo "no tag page without tagbase"
 check_no_file public/archives "no archives without archivebase"
 check_grep '<span class="createlink">foo</span>' public/posts/one/index.html \
 	"the tag shows on the page, a link to a page to create"
+# A page another plugin's autofiles hook adds may use a tag no page used:
+# the next round makes its tag page, whether that plugin's hook runs
+# before tag's or after (its page is scanned only then).
+for order in "addtagged, tag" "tag, addtagged"; do
+	site "$T/rounds"
+	cd "$T/rounds" || exit 1
+	printf 'add_plugins: [%s]\ntagbase: tags\n' "$order" >>weft.yaml
+	mkdir -p posts plugins
+	post one "2023-11-05 10:00" foo
+	cat >plugins/addtagged.lua <<'X'
+weft.hook("autofiles", function()
+	if not weft.page("made/tagged") then
+		weft.add_page("made/tagged", "[[!tag fromplugin]]\nMade by a plugin.\n")
+	end
+end)
+X
+	run "$WEFT" build
+	check_status 0 "a plugin adds a tagged page ($order)"
+	check_file public/made/tagged/index.html "its page is written ($order)"
+	check_file public/tags/fromplugin/index.html "and its new tag has a page ($order)"
+	check_file public/tags/foo/index.html "as the posts' tags do ($order)"
+	cd "$T" || exit 1
+	rm -rf "$T/rounds"
+done
 done_testing
