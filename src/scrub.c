@@ -69,48 +69,24 @@ name_add(struct name *nm, char c)
 	nm->len++;
 }
 
-/* Character classes, by table: the scrubber asks for every byte of every
- * tag. */
-enum { C_SPACE = 1, C_ALPHA = 2, C_DIGIT = 4 };
-
-static const unsigned char char_class[256] = {
-	['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE, ['\f'] = C_SPACE,
-	['\r'] = C_SPACE, [' '] = C_SPACE,
-	['0'] = C_DIGIT, ['1'] = C_DIGIT, ['2'] = C_DIGIT, ['3'] = C_DIGIT,
-	['4'] = C_DIGIT, ['5'] = C_DIGIT, ['6'] = C_DIGIT, ['7'] = C_DIGIT,
-	['8'] = C_DIGIT, ['9'] = C_DIGIT,
-	['A'] = C_ALPHA, ['B'] = C_ALPHA, ['C'] = C_ALPHA, ['D'] = C_ALPHA,
-	['E'] = C_ALPHA, ['F'] = C_ALPHA, ['G'] = C_ALPHA, ['H'] = C_ALPHA,
-	['I'] = C_ALPHA, ['J'] = C_ALPHA, ['K'] = C_ALPHA, ['L'] = C_ALPHA,
-	['M'] = C_ALPHA, ['N'] = C_ALPHA, ['O'] = C_ALPHA, ['P'] = C_ALPHA,
-	['Q'] = C_ALPHA, ['R'] = C_ALPHA, ['S'] = C_ALPHA, ['T'] = C_ALPHA,
-	['U'] = C_ALPHA, ['V'] = C_ALPHA, ['W'] = C_ALPHA, ['X'] = C_ALPHA,
-	['Y'] = C_ALPHA, ['Z'] = C_ALPHA,
-	['a'] = C_ALPHA, ['b'] = C_ALPHA, ['c'] = C_ALPHA, ['d'] = C_ALPHA,
-	['e'] = C_ALPHA, ['f'] = C_ALPHA, ['g'] = C_ALPHA, ['h'] = C_ALPHA,
-	['i'] = C_ALPHA, ['j'] = C_ALPHA, ['k'] = C_ALPHA, ['l'] = C_ALPHA,
-	['m'] = C_ALPHA, ['n'] = C_ALPHA, ['o'] = C_ALPHA, ['p'] = C_ALPHA,
-	['q'] = C_ALPHA, ['r'] = C_ALPHA, ['s'] = C_ALPHA, ['t'] = C_ALPHA,
-	['u'] = C_ALPHA, ['v'] = C_ALPHA, ['w'] = C_ALPHA, ['x'] = C_ALPHA,
-	['y'] = C_ALPHA, ['z'] = C_ALPHA,
-};
-
+/* Character classes by arithmetic, without branches: the scrubber asks
+ * for every byte of every tag. */
 static bool
 is_space(int c)
 {
-	return char_class[c & 0xFF] & C_SPACE;
+	return c == ' ' || (unsigned)c - '\t' <= '\r' - '\t';
 }
 
 static bool
 is_alpha(int c)
 {
-	return char_class[c & 0xFF] & C_ALPHA;
+	return ((unsigned)c | 0x20) - 'a' < 26;
 }
 
 static bool
 is_alnum(int c)
 {
-	return char_class[c & 0xFF] & (C_ALPHA | C_DIGIT);
+	return is_alpha(c) || (unsigned)c - '0' < 10;
 }
 
 /* Case-insensitive search for the ASCII needle (lower case) in s[from, n). */
