@@ -229,34 +229,17 @@ buf_read_file(struct buf *b, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	size_t start;
-	ssize_t n;
 	int saved;
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0)
+		saved = errno;
+	else if (!S_ISREG(st.st_mode))
 		saved = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	buf_grow(b, (size_t)st.st_size);
-	start = b->len;
-	do {
-		buf_grow(b, 65536);
-		n = read(fd, b->data + b->len, b->cap - b->len - 1);
-		if (n > 0) {
-			b->len += (size_t)n;
-			b->data[b->len] = '\0';
-		}
-		/* The size fstat gave, read: no call more to hear the end
-		 * (a file growing meanwhile is read at the next build). */
-		if (n > 0 && st.st_size > 0 && b->len - start == (size_t)st.st_size)
-			n = 0;
-	} while (n > 0 || (n < 0 && errno == EINTR));
-	saved = errno;
+	else
+		return read_rest(b, fd, (size_t)st.st_size);
 	close(fd);
 	errno = saved;
-	return n < 0 ? -1 : 0;
+	return -1;
 }
