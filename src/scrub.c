@@ -28,22 +28,6 @@ scrub_policy_release(struct scrub_policy *p)
 	strmap_release(&p->roles, NULL);
 }
 
-void
-scrub_policy_add(struct scrub_policy *p, const char *name, size_t len,
-		 enum scrub_role role)
-{
-	char low[SCRUB_NAME_MAX];
-	void **slot;
-	size_t i;
-
-	if (len == 0 || len > SCRUB_NAME_MAX)
-		return;
-	for (i = 0; i < len; i++)
-		low[i] = (char)lower((unsigned char)name[i]);
-	slot = strmap_slot(&p->roles, low, len);
-	*slot = (void *)((uintptr_t)*slot | (uintptr_t)role);
-}
-
 /* A name read from the text, lower-cased; too long for any role when it
  * does not fit. */
 struct name {
@@ -51,11 +35,18 @@ struct name {
 	size_t len;
 };
 
+/* Whether nm can have a role: not empty, not too long. */
+static bool
+name_fits(const struct name *nm)
+{
+	return nm->len > 0 && nm->len <= SCRUB_NAME_MAX;
+}
+
 /* The roles of nm: one lookup for all of them. */
 static unsigned
 roles(const struct scrub_policy *p, const struct name *nm)
 {
-	if (nm->len == 0 || nm->len > SCRUB_NAME_MAX)
+	if (!name_fits(nm))
 		return 0;
 	return (unsigned)(uintptr_t)strmap_get(&p->roles, nm->s, nm->len);
 }
@@ -67,6 +58,22 @@ name_add(struct name *nm, char c)
 	if (nm->len < SCRUB_NAME_MAX)
 		nm->s[nm->len] = (char)lower((unsigned char)c);
 	nm->len++;
+}
+
+void
+scrub_policy_add(struct scrub_policy *p, const char *name, size_t len,
+		 enum scrub_role role)
+{
+	struct name nm = { .len = 0 };
+	void **slot;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		name_add(&nm, name[i]);
+	if (!name_fits(&nm))
+		return;
+	slot = strmap_slot(&p->roles, nm.s, nm.len);
+	*slot = (void *)((uintptr_t)*slot | (uintptr_t)role);
 }
 
 /* Character classes by arithmetic, without branches: the scrubber asks
