@@ -1037,31 +1037,33 @@ uses_any(const struct tmpl *t, char **names)
 }
 
 /* Whether the pagetemplate hook i (from 1) wants t: it said no variables,
- * or t uses one of them. Worked out once per template and state for the
- * first 64 hooks. */
+ * or t uses one of them. */
+static bool
+hook_wants_now(const struct plugins *pl, const struct tmpl *t, lua_Integer i)
+{
+	char **want = (size_t)i <= pl->hookvars.n ? pl->hookvars.v[i - 1] : NULL;
+
+	return !want || uses_any(t, want);
+}
+
+/* hook_wants_now, worked out once per template and state for the first
+ * 64 of the n hooks. */
 static bool
 hook_wants(struct pstate *ps, const struct tmpl *t, lua_Integer i, lua_Integer n)
 {
-	const struct plugins *pl = ps->pl;
 	uint64_t serial = tmpl_serial(t);
 	struct hook_wants *w = &ps->wants[serial % (sizeof(ps->wants) / sizeof(ps->wants[0]))];
 	lua_Integer k;
 
-	if (i > 64) {
-		char **want = (size_t)i <= pl->hookvars.n ? pl->hookvars.v[i - 1] : NULL;
-
-		return !want || uses_any(t, want);
-	}
+	if (i > 64)
+		return hook_wants_now(ps->pl, t, i);
 	if (w->serial != serial || w->hooks != (long)n) {
 		w->serial = serial;
 		w->hooks = (long)n;
 		w->mask = 0;
-		for (k = 1; k <= n && k <= 64; k++) {
-			char **want = (size_t)k <= pl->hookvars.n ? pl->hookvars.v[k - 1] : NULL;
-
-			if (!want || uses_any(t, want))
+		for (k = 1; k <= n && k <= 64; k++)
+			if (hook_wants_now(ps->pl, t, k))
 				w->mask |= (uint64_t)1 << (k - 1);
-		}
 	}
 	return w->mask >> (i - 1) & 1;
 }
