@@ -83,10 +83,12 @@ local function tagname(link)
 end
 
 -- ikiwiki's htmllink(from, dest, link, opts) with the rel attribute, shown
--- on the page being written (dest): weft.link's, in one call.
-local function htmllink(from, link, o)
+-- on the page being written (dest): weft.link's, its options (from=,
+-- text=, rel=) passed on as they are (the hook makes them for every tag
+-- of every page: one table each).
+local function htmllink(link, o)
 	if link:sub(-1) == "/" then link = link:sub(1, -2) end
-	return weft.link(link, { from = from, rel = o.rel, text = o.text })
+	return weft.link(link, o)
 end
 
 -- The tags a directive names: each parameter's key, or the bare word.
@@ -116,8 +118,8 @@ weft.directive("taglink", function(args, page, dest, scan)
 		if scan then
 			page:add_link(taglink(tag), "tag")
 		else
-			out[#out + 1] = htmllink(page, taglink(tag),
-				{ text = text and weft.pagetitle(text) })
+			out[#out + 1] = htmllink(taglink(tag),
+				{ from = page, text = text and weft.pagetitle(text) })
 		end
 	end
 	return table.concat(out, " ")
@@ -156,9 +158,7 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 	if template:uses("tags") then
 		local rows = {}
 		for i, l in ipairs(links) do
-			local text = tagname(l)
-			if l:sub(-1) == "/" then l = l:sub(1, -2) end
-			rows[i] = { link = weft.link(l, { from = page, rel = "tag", text = text }) }
+			rows[i] = { link = htmllink(l, { from = page, rel = "tag", text = tagname(l) }) }
 		end
 		vars.tags = rows
 	end
