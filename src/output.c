@@ -402,6 +402,28 @@ output_exists(struct output *o, const char *path)
 	return o->dirfd >= 0 && fstatat(o->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+int
+output_list(struct output *o, const char *dir, struct buf *names)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	fd = o->dirfd < 0 ? -1 :
+	     openat(o->dirfd, *dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			buf_put(names, e->d_name, strlen(e->d_name) + 1);
+	closedir(d);
+	return 0;
+}
+
 bool
 output_claimed(struct output *o, const char *path)
 {

@@ -11,6 +11,8 @@
 
 #include "strmap.h"
 
+struct buf;
+
 struct diag;
 
 struct output {
@@ -56,6 +58,10 @@ int output_copy(struct output *o, const char *path, const char *src,
 void output_keep(struct output *o, const char *path, const char *owner);
 /* Whether the file path (relative to destdir) exists. */
 bool output_exists(struct output *o, const char *path);
+/* The names in the directory dir (relative to destdir, "" for destdir
+ * itself; its last component not followed when a symlink) appended to
+ * names, each ending in '\0': 0, or -1 when it is not a directory there. */
+int output_list(struct output *o, const char *dir, struct buf *names);
 /* Whether path was claimed in this build. */
 bool output_claimed(struct output *o, const char *path);
 

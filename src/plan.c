@@ -5,12 +5,14 @@
 #include <stdatomic.h>
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "build.h"
 #include "diag.h"
 #include "pagespec.h"
@@ -569,22 +571,98 @@ must_render(struct build *b, struct page *p)
 	return true;
 }
 
-/* A stat of every page's output, a system call each, overlaps the scan
- * and the linking, which leave a core idle. The pages are those the walk
- * found (their outputs' names stand); the thread writes only their
- * output_seen, read once it is joined. */
+/* Whether the pages' outputs are still there, from listings of their
+ * directories (a listing is a few system calls for thousands of names, a
+ * stat one for each), on a thread of its own while the pages scan and
+ * link. An output is looked for in its directory's listing when that holds
+ * other pages' outputs too, or is destdir; a directory holding one page's
+ * output alone (a page's own, as usedirs makes) is looked for in its
+ * parent's listing instead: such a directory deleted is noticed, the one
+ * file deleted from it is not, as it would take a stat for every page.
+ * The pages are those the walk found (their outputs' names stand); the
+ * thread writes only their output_seen, read once it is joined. */
+struct listing {
+	struct buf names;	/* each ending in '\0' */
+	struct strmap set;	/* borrowed: the names */
+	bool missing;		/* not a directory */
+};
+
+static const struct listing *
+listing_of(struct build *b, struct strmap *lists, const char *dir, size_t len)
+{
+	void **slot = strmap_slot(lists, dir, len);
+	struct listing *l = *slot;
+	char *path;
+	size_t at, n;
+
+	if (l)
+		return l;
+	l = xcalloc(1, sizeof(*l));
+	buf_init(&l->names);
+	strmap_init_borrowed(&l->set);
+	path = xstrndup(dir, len);
+	l->missing = output_list(&b->out, path, &l->names) < 0;
+	free(path);
+	for (at = 0, n = 0; at < l->names.len; at++)
+		n += l->names.data[at] == '\0';
+	strmap_reserve(&l->set, n);
+	for (at = 0; at < l->names.len; at += n + 1) {
+		n = strlen(l->names.data + at);
+		strmap_put(&l->set, l->names.data + at, n, l);
+	}
+	*slot = l;
+	return l;
+}
+
+static void
+free_listing(void *v)
+{
+	struct listing *l = v;
+
+	strmap_release(&l->set, NULL);
+	buf_release(&l->names);
+	free(l);
+}
+
 static void *
 look_for_outputs(void *arg)
 {
 	struct build *b = arg;
+	struct strmap outputs_in = STRMAP_INIT, lists = STRMAP_INIT;
 	size_t i;
 
+	strmap_reserve(&outputs_in, b->outputs_n);
+	for (i = 0; i < b->outputs_n; i++) {
+		const char *dest = b->outputs_pages[i]->dest;
+		void **n;
+
+		if (!dest)
+			continue;
+		n = strmap_slot(&outputs_in, dest, path_dirlen(dest, strlen(dest)));
+		*n = (void *)((uintptr_t)*n + 1);
+	}
 	for (i = 0; i < b->outputs_n; i++) {
 		struct page *p = b->outputs_pages[i];
+		const struct listing *l;
+		size_t len, dir, at;
 
-		if (p->dest)
-			p->output_seen = output_exists(&b->out, p->dest) ? 1 : 2;
+		if (!p->dest)
+			continue;
+		len = strlen(p->dest);
+		dir = path_dirlen(p->dest, len);
+		at = dir;	/* the name looked for starts past at's '/' */
+		if (dir && (uintptr_t)strmap_get(&outputs_in, p->dest, dir) == 1) {
+			len = dir;
+			dir = path_dirlen(p->dest, dir);
+			at = dir;
+		}
+		if (at)
+			at++;
+		l = listing_of(b, &lists, p->dest, dir);
+		p->output_seen = !l->missing && strmap_get(&l->set, p->dest + at, len - at) ? 1 : 2;
 	}
+	strmap_release(&outputs_in, NULL);
+	strmap_release(&lists, free_listing);
 	return NULL;
 }
 

@@ -169,14 +169,26 @@ rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.we
 diff -r "$S/public" "$T/full/public" >/dev/null
 ok $? "after a build killed halfway, the next one equals a full rebuild"
 
-# Outputs deleted by hand come back with the next build, edit or no edit.
-rm -rf "$S/public/index.html" "$S/public/style.css" "$S/public/posts"
+# Outputs deleted by hand come back with the next build that finds a
+# change: files in a directory of several outputs (the top), a page's own
+# directory (usedirs), a directory of pages.
+ls "$S/public/posts/p1/index.html" >/dev/null && ls -d "$S/public/tags"/*/ >/dev/null
+ok $? "the site has the directories deleted below"
+rm -rf "$S/public/index.html" "$S/public/style.css" "$S/public/posts/p1"
+rm -rf "$(ls -d "$S/public/tags"/*/ | head -n 1)"
 echo "after deletion" >>"$S/posts/p2.mdwn"
 run "$WEFT" build -q "$S"
 rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
 "$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
 diff -r "$S/public" "$T/full/public" >/dev/null
 ok $? "outputs deleted by hand are written again"
+rm -rf "$S/public/posts"
+echo "after deleting posts" >>"$S/posts/p2.mdwn"
+run "$WEFT" build -q "$S"
+rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
+"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
+diff -r "$S/public" "$T/full/public" >/dev/null
+ok $? "so is a directory of pages"
 rm -rf "$S/public"
 run "$WEFT" build -q "$S"
 diff -r "$S/public" "$T/full/public" >/dev/null
