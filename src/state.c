@@ -563,6 +563,10 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	FILE *f = NULL;
 	int rc = -1, bad = 0;
 
+	/* The head grows to about this (a source's path and fields, then the
+	 * dependencies): made large at once, not doubled step by step, each
+	 * step fresh memory to touch and a copy. */
+	buf_grow(&b, 128 * st->source_order.n + 4096);
 	buf_puts(&b, MAGIC);
 	put_str(&b, st->config);
 	put_str(&b, st->plugins);
