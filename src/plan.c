@@ -776,17 +776,40 @@ plan_changes(struct build *b)
 
 /* ---- the next build's state -------------------------------------------- */
 
+/* Whether p's record in the last build is its record now, byte for byte:
+ * a page this build neither scanned nor rendered, in which it saw nothing
+ * change (links found, backlinks, state). */
+static bool
+record_stands(const struct page *p)
+{
+	return p->old && p->restored && !p->render && !p->change && !p->failed &&
+	       p->saved_state == p->old->state && (p->old->state || !p->state);
+}
+
 /* The page's record borrows its strings from the page (the state is saved
  * and dropped while the site stands), its saved state text included: only
  * the links array and state JSON printed here are its own, freed by
- * unsave_page. Records go in site order, which is name order, so the save
- * sorts nothing. */
+ * unsave_page. A record that stands is the one read, lent the page's
+ * dependencies while it is saved (state_save copies its bytes where it
+ * can; builds that check each copy against its fields make them afresh).
+ * Records go in site order, which is name order, so the save sorts
+ * nothing. */
 static void
 save_page(struct state *st, struct page *p)
 {
-	struct state_page *s = xcalloc(1, sizeof(*s));
+	struct state_page *s;
 	size_t i;
 
+#ifndef WEFT_CHECK_STATE
+	if (record_stands(p)) {
+		s = p->old;
+		s->scan = p->scan_deps;
+		s->render = p->render_deps;
+		vec_push(&st->order, s);
+		return;
+	}
+#endif
+	s = xcalloc(1, sizeof(*s));
 	s->name = p->name;
 	s->src = p->src;
 	s->kind = (int)p->kind;
@@ -813,11 +836,7 @@ save_page(struct state *st, struct page *p)
 	s->failed = p->failed;
 	s->scan = p->scan_deps;
 	s->render = p->render_deps;
-	/* A page this build neither scanned nor rendered, in which it saw
-	 * nothing change (links found, backlinks, state), has the record it
-	 * had, byte for byte: state_save copies it where it can. */
-	if (p->old && p->restored && !p->render && !p->change && !p->failed &&
-	    p->saved_state == p->old->state && (p->old->state || !p->state)) {
+	if (record_stands(p)) {
 		s->raw = p->old->raw;
 		s->rawlen = p->old->rawlen;
 	}
@@ -827,6 +846,10 @@ save_page(struct state *st, struct page *p)
 static void
 unsave_page(struct state_page *s, const struct page *p)
 {
+	if (s == p->old) {	/* lent: the page keeps its dependencies */
+		s->scan = s->render = NULL;
+		return;
+	}
 	free(s->links);
 	if (s->state != p->saved_state)
 		free(s->state);
