@@ -113,9 +113,13 @@ close_dir(struct output *o, int fd)
 
 /* Opens (or, with create, makes and opens) the directory seg in fd,
  * refusing a symlink; *made says whether this call made it. Where destdir
- * is new, every directory in it is too, so mkdir comes first. */
+ * is new, every directory in it is too, so mkdir comes first. A directory
+ * made is opened only with open_made: else fd itself is returned (a
+ * directory just made is empty and no symlink, written into as seg/name
+ * from fd). */
 static int
-open_seg(struct output *o, int fd, const char *seg, bool create, bool *made)
+open_seg(struct output *o, int fd, const char *seg, bool create, bool open_made,
+	 bool *made)
 {
 	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	int next = -1;
@@ -128,6 +132,8 @@ open_seg(struct output *o, int fd, const char *seg, bool create, bool *made)
 	}
 	/* Another thread may make the directory between the two calls. */
 	*made = mkdirat(fd, seg, 0777) == 0;
+	if (*made && !open_made)
+		return fd;
 	if (*made || errno == EEXIST)
 		next = openat(fd, seg, flags);
 	return next;
@@ -156,7 +162,7 @@ walk_dir(struct output *o, int fd, const char *dir, size_t len, bool create,
 		}
 		memcpy(seg, dir + i, j - i);
 		seg[j - i] = '\0';
-		next = open_seg(o, fd, seg, create, made);
+		next = open_seg(o, fd, seg, create, true, made);
 		close_dir(o, fd);
 		fd = next;
 		i = j + 1;
@@ -201,34 +207,50 @@ parent_dir(struct output *o, const char *dir, size_t len, bool *owned)
 	return (int)(intptr_t)v - 1;
 }
 
+/* Where a file is written: the directory fd, and the name of the file's
+ * own directory in it (sub) when this write made that one. A directory
+ * just made is empty and no symlink, so it needs no descriptor of its
+ * own: a page of a usedirs site is written in posts/post/ without opening
+ * post/ (two system calls of seven). */
+struct place {
+	int fd;
+	bool owned;		/* fd is this write's to close */
+	char sub[NAME_MAX + 1];	/* "" when fd is the file's directory */
+};
+
 /* Opens the directory dir[0, len) below destdir, creating what is missing
- * (*made then says whether the last one was made, and so is empty), and
- * refusing to pass through a symlink. The destdir's own descriptor when
- * len is 0: close it with close_dir. */
+ * and refusing to pass through a symlink, into *at (see struct place). */
 static int
-open_dir_create(struct output *o, const char *dir, size_t len, bool *made)
+open_dir_create(struct output *o, const char *dir, size_t len, struct place *at)
 {
 	size_t plen = path_dirlen(dir, len);
 	size_t start = plen ? plen + 1 : 0;
-	char seg[NAME_MAX + 1];
-	bool owned;
-	int parent, fd;
+	bool owned, made;
+	int parent;
 
-	*made = false;
+	at->fd = o->dirfd;
+	at->owned = false;
+	at->sub[0] = '\0';
 	if (len == 0)
-		return o->dirfd;
+		return 0;
 	if (len - start > NAME_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	if ((parent = parent_dir(o, dir, plen, &owned)) < 0)
 		return -1;
-	memcpy(seg, dir + start, len - start);
-	seg[len - start] = '\0';
-	fd = open_seg(o, parent, seg, true, made);
+	memcpy(at->sub, dir + start, len - start);
+	at->sub[len - start] = '\0';
+	at->fd = open_seg(o, parent, at->sub, true, false, &made);
+	if (made) {
+		at->owned = owned;
+		return 0;
+	}
+	at->owned = at->fd >= 0;
+	at->sub[0] = '\0';
 	if (owned)
 		close(parent);
-	return fd;
+	return at->fd < 0 ? -1 : 0;
 }
 
 /* Whether the file name in dirfd holds exactly data. */
@@ -296,25 +318,27 @@ mark_writing(struct output *o)
 	pthread_mutex_unlock(&o->lock);
 }
 
-/* Writes data to name in dirfd through a temporary file (named with pid)
- * and rename. A temporary file a killed run of the same process id left is
- * removed first. */
+/* Writes data to the file name in the place at through a temporary file
+ * (named with pid) and rename. A temporary file a killed run of the same
+ * process id left is removed first. */
 static int
-replace(int dirfd, const char *name, const char *data, size_t len, long pid)
+replace(const struct place *at, const char *name, const char *data, size_t len, long pid)
 {
-	char tmp[NAME_MAX + 32];
+	char tmp[2 * NAME_MAX + 32], path[2 * NAME_MAX + 2];
+	const char *slash = at->sub[0] ? "/" : "";
 	int fd, saved;
 
-	snprintf(tmp, sizeof(tmp), ".%.200s.weft-%ld", name, pid);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	snprintf(tmp, sizeof(tmp), "%s%s.%.200s.weft-%ld", at->sub, slash, name, pid);
+	snprintf(path, sizeof(path), "%s%s%s", at->sub, slash, name);
+	fd = openat(at->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0 && errno == EEXIST && unlinkat(at->fd, tmp, 0) == 0)
+		fd = openat(at->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, data, len) < 0 || close(fd) < 0 ||
-	    renameat(dirfd, tmp, dirfd, name) < 0) {
+	    renameat(at->fd, tmp, at->fd, path) < 0) {
 		saved = errno;
-		unlinkat(dirfd, tmp, 0);
+		unlinkat(at->fd, tmp, 0);
 		errno = saved;
 		return -1;
 	}
@@ -327,8 +351,9 @@ output_write(struct output *o, const char *path, const char *data, size_t len,
 {
 	char *p = clean_path(path);
 	size_t dirlen;
-	int dirfd = -1, rc = -1;
-	bool same, made;
+	struct place at = { -1, false, "" };
+	int rc = -1;
+	bool same;
 
 	if (!p)
 		return diag_error(o->diag, owner, 0,
@@ -340,16 +365,16 @@ output_write(struct output *o, const char *path, const char *data, size_t len,
 		goto out;
 	}
 	dirlen = path_dirlen(p, strlen(p));
-	if ((dirfd = open_dir_create(o, p, dirlen, &made)) < 0) {
+	if (open_dir_create(o, p, dirlen, &at) < 0) {
 		diag_error(o->diag, owner, 0, "cannot create the directory of %s: %s",
 			   p, strerror(errno));
 		goto out;
 	}
 	/* A directory this call made holds nothing yet. */
-	same = !made && same_bytes(dirfd, path_base(p), data, len);
+	same = !at.sub[0] && same_bytes(at.fd, path_base(p), data, len);
 	if (!same)
 		mark_writing(o);
-	if (!same && replace(dirfd, path_base(p), data, len, o->pid) < 0) {
+	if (!same && replace(&at, path_base(p), data, len, o->pid) < 0) {
 		diag_error(o->diag, owner, 0, "cannot write %s: %s", p, strerror(errno));
 		goto out;
 	}
@@ -361,7 +386,8 @@ output_write(struct output *o, const char *path, const char *data, size_t len,
 	pthread_mutex_unlock(&o->lock);
 	rc = 0;
 out:
-	close_dir(o, dirfd);
+	if (at.owned)
+		close(at.fd);
 	free(p);
 	return rc;
 }
