@@ -804,6 +804,10 @@ check_not_scanning(lua_State *L)
 			   "(every page must be scanned first)");
 }
 
+/* opts.key as text, or NULL. A string stays held by the table; a number's
+ * text is a new string nothing else holds, which the collector could free
+ * at the next allocation: it is left on the stack, which holds it until
+ * the C function returns. */
 static const char *
 opt_string(lua_State *L, int opts, const char *key)
 {
@@ -811,6 +815,8 @@ opt_string(lua_State *L, int opts, const char *key)
 
 	if (opts && lua_istable(L, opts)) {
 		lua_getfield(L, opts, key);
+		if (lua_type(L, -1) == LUA_TNUMBER)
+			return lua_tostring(L, -1);
 		v = lua_tostring(L, -1);
 		lua_pop(L, 1);
 	}
