@@ -21,16 +21,42 @@
 #include "vcs.h"
 #include "xalloc.h"
 
+/* The site's timeformat of each time formatted in this build: a post's
+ * date is shown on its page, in every list of it (three tag pages' archives,
+ * say) and in its feeds, and a localtime and strftime are thousands of
+ * instructions. */
 void
 build_strftime(struct build *b, struct buf *out, const char *fmt, time_t t)
 {
 	struct tm tm;
 	char tmp[512];
 	size_t n;
+	void **slot = NULL;
 
+	if (fmt == b->timeformat) {
+		pthread_mutex_lock(&b->times_lock);
+		slot = strmap_slot(&b->times_shown, (const char *)&t, sizeof(t));
+		if (*slot) {
+			buf_puts(out, *slot);
+			pthread_mutex_unlock(&b->times_lock);
+			return;
+		}
+		pthread_mutex_unlock(&b->times_lock);
+	}
 	localtime_r(&t, &tm);
 	n = strftime_l(tmp, sizeof(tmp), fmt, &tm, b->clocale);
 	buf_put(out, tmp, n);
+	if (slot) {
+		char *text = xstrndup(tmp, n);
+
+		pthread_mutex_lock(&b->times_lock);
+		slot = strmap_slot(&b->times_shown, (const char *)&t, sizeof(t));
+		if (!*slot)
+			*slot = text;
+		else
+			free(text);
+		pthread_mutex_unlock(&b->times_lock);
+	}
 }
 
 void
@@ -631,6 +657,8 @@ release(struct build *b)
 	plugins_free(b->plugins);
 	if (b->clocale)
 		freelocale(b->clocale);
+	strmap_release(&b->times_shown, free);
+	pthread_mutex_destroy(&b->times_lock);
 }
 
 int
@@ -642,6 +670,8 @@ build_run(const struct build_opts *opts, struct diag *d)
 	int status = 2, errors = 0;
 
 	memset(&b, 0, sizeof(b));
+	pthread_mutex_init(&b.times_lock, NULL);
+	strmap_init(&b.times_shown);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	b.opts = *opts;
 	b.diag = d;

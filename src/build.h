@@ -42,6 +42,8 @@ struct build {
 	struct plugins *plugins;	/* NULL: no plugin host */
 	struct vcs_times *times;
 	locale_t clocale;	/* dates are formatted in the C locale */
+	pthread_mutex_t times_lock;
+	struct strmap times_shown;	/* time_t's bytes -> in timeformat */
 	unsigned nthreads;
 	char *configured_destdir;	/* the destdir option, before -d */
 	char *trimmed_url;	/* owns url */
