@@ -69,8 +69,9 @@ page_free(struct page *p)
 	deps_free(p->scan_deps);
 	deps_free(p->render_deps);
 	vec_release(&p->backlinks);
+	if (p->lcname != p->name)
+		free(p->lcname);
 	free(p->name);
-	free(p->lcname);
 	free(p->src);
 	free(p->dest);
 	free(p->url);
@@ -102,13 +103,20 @@ site_release(struct site *s)
 	free(s->statedir);
 }
 
+/* name[0, n) lowercased: name itself when it has no uppercase letter, as
+ * most page names have none (a copy fewer for every page of a site). */
 static char *
-lower(const char *s, size_t n)
+lower(char *name, size_t n)
 {
-	char *l = xstrndup(s, n);
-	size_t i;
+	size_t i = 0;
+	char *l;
 
-	for (i = 0; i < n; i++)
+	while (i < n && name[i] == (char)tolower((unsigned char)name[i]))
+		i++;
+	if (i == n)
+		return name;
+	l = xstrndup(name, n);
+	for (; i < n; i++)
 		l[i] = (char)tolower((unsigned char)l[i]);
 	return l;
 }
@@ -117,16 +125,19 @@ struct page *
 site_add(struct site *s, const char *name)
 {
 	size_t n = strlen(name);
+	char *own = xstrndup(name, n);
+	void **slot = strmap_slot(&s->byname, own, n);	/* the map borrows own */
 	struct page *p;
-	void **slot;
 
-	if (strmap_get(&s->byname, name, n))
+	if (*slot) {
+		free(own);
 		return NULL;
+	}
 	s->parents_ready = false;
 	p = xcalloc(1, sizeof(*p));
-	p->name = xstrndup(name, n);
-	p->lcname = lower(name, n);
-	strmap_put(&s->byname, p->name, n, p);
+	p->name = own;
+	p->lcname = lower(p->name, n);
+	*slot = p;
 	vec_push(&s->pages, p);
 	/* Until site_sort, the first added wins case-insensitive lookups. */
 	slot = strmap_slot(&s->bylcname, p->lcname, n);
@@ -170,14 +181,29 @@ site_page_src(const struct site *s, const char *src)
 	return strmap_gets(&s->bysrc, src);
 }
 
+/* The n bytes at name in lower case, in small when they fit (256 bytes),
+ * else in memory the caller frees when it is not small. */
+static char *
+lower_into(char *small, const char *name, size_t n)
+{
+	char *l = n < 256 ? small : xmalloc(n + 1);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		l[i] = (char)tolower((unsigned char)name[i]);
+	l[n] = '\0';
+	return l;
+}
+
 struct page *
 site_page_ci(const struct site *s, const char *name)
 {
 	size_t n = strlen(name);
-	char *l = lower(name, n);
+	char small[256], *l = lower_into(small, name, n);
 	struct page *p = strmap_get(&s->bylcname, l, n);
 
-	free(l);
+	if (l != small)
+		free(l);
 	return p;
 }
 
@@ -277,19 +303,6 @@ page_borrow_link(struct page *p, const char *target, const char *type, unsigned 
 	append_link(p, (char *)target, type, line, true);
 }
 
-/* The n bytes at name in lower case, in small when they fit (256 bytes),
- * else in memory the caller frees when it is not small. */
-static char *
-lower_into(char *small, const char *name, size_t n)
-{
-	char *l = n < 256 ? small : xmalloc(n + 1);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		l[i] = (char)tolower((unsigned char)name[i]);
-	l[n] = '\0';
-	return l;
-}
 
 /* Looks up name exactly, then case-insensitively. */
 static struct page *
