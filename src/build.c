@@ -230,7 +230,7 @@ scan_sources(struct build *b)
 	const char *keys[] = { "wikistatedir", "plugindir", "themedir" };
 	const char *prune[9];
 	char *owned[4] = { 0 };
-	struct scan_opts so = { prune, 0, NULL, false, b->nthreads };
+	struct scan_opts so = { prune, 0, NULL, false, b->nthreads, plan_source_added, b };
 	size_t i;
 	int errors;
 
@@ -685,8 +685,8 @@ build_run(const struct build_opts *opts, struct diag *d)
 		goto out;
 	b.phase_start = t0;
 	phase(&b, "setup");
-	errors += scan_sources(&b);
 	plan_begin(&b);
+	errors += scan_sources(&b);
 	if (plan_sources(&b)) {
 		/* Nothing the last build read has changed. */
 		status = 0;

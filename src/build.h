@@ -3,6 +3,7 @@
 #define WEFT_BUILD_H
 
 #include <locale.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +29,9 @@ struct build_opts {
 	unsigned jobs;		/* worker threads; 0: one per core */
 	bool all_plugins;	/* enable every bundled plugin (for --help) */
 	bool exiting;		/* the process ends after the build */
+	/* A source is known to have changed (weft serve saw it): the last
+	 * build's records are decoded while the sources are walked. */
+	bool changed;
 };
 
 /* Everything one build owns. Workers share it read-only while rendering,
@@ -72,6 +76,13 @@ struct build {
 	struct strmap template_digests;	/* name -> digest, as the build started */
 	struct strmap specs;	/* compiled PageSpecs, while planning */
 	pthread_mutex_t textlock;	/* reading restored pages' texts */
+	/* Decoding the last build's pages (plan_begin), in the background
+	 * while the sources are walked, until plan_sources. */
+	pthread_t decoder;
+	bool decoding;
+	atomic_bool decode_stop;
+	int decoded;		/* what state_decode_pages returned */
+	size_t walk_next;	/* the walk's place in old.source_order */
 	/* Looking for outputs deleted by hand (plan_outputs), in the
 	 * background from the walk's end to plan_changes, at these pages. */
 	pthread_t outputs_thread;

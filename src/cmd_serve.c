@@ -278,6 +278,7 @@ rebuild(struct server *x, const char *why)
 	diag_init(&d, f, x->verbosity);
 	if (x->srv)
 		serve_building(x->srv);
+	x->o.changed = why != NULL;
 	status = build_run(&x->o, &d);
 	diag_release(&d);
 	fclose(f);

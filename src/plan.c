@@ -5,6 +5,8 @@
 #include <stdatomic.h>
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,65 @@ same(const char *a, const char *b)
 	return a && b ? strcmp(a, b) == 0 : a == b;
 }
 
+/* Whether the last build's state holds, so far as anything but the
+ * sources (and outputs) can tell. */
+static bool
+only_sources_left(const struct build *b)
+{
+	return b->incremental && !b->theme_changed && b->old.failed == 0 &&
+	       b->changed_templates.count == 0 && same(b->head, b->old.head);
+}
+
+/* The last build's pages are decoded on a thread of their own while the
+ * sources are walked, from the first source found changed (or at once,
+ * when something else already changed): the walk leaves a core idle much
+ * of its time (one thread lists a directory and adds its pages between
+ * the stats), and a build that finds a change needs every page's record.
+ * A build that finds nothing changed never starts it. The thread runs at
+ * the lowest priority (SCHED_IDLE, where allowed): it takes the idle core,
+ * not the walk's. */
+static void *
+decode_pages(void *arg)
+{
+	struct build *b = arg;
+
+	b->decoded = state_decode_pages(&b->old, &b->decode_stop);
+	return NULL;
+}
+
+static void
+start_decoding(struct build *b)
+{
+	pthread_attr_t attr;
+	struct sched_param sp = { 0 };
+
+	if (b->decoding || !b->incremental || !b->old.path || pool_cores() < 2)
+		return;
+	atomic_init(&b->decode_stop, false);
+	pthread_attr_init(&attr);
+	if (pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED) == 0 &&
+	    pthread_attr_setschedpolicy(&attr, SCHED_IDLE) == 0 &&
+	    pthread_attr_setschedparam(&attr, &sp) == 0)
+		b->decoding = pthread_create(&b->decoder, &attr, decode_pages, b) == 0;
+	pthread_attr_destroy(&attr);
+	if (!b->decoding)	/* the policy refused: at the usual priority */
+		b->decoding = pthread_create(&b->decoder, NULL, decode_pages, b) == 0;
+}
+
+/* The decoding joined: stopped first when its pages are not wanted (then
+ * only released). With them wanted, decoded here when no thread did. */
+static int
+finish_decoding(struct build *b, bool wanted)
+{
+	if (!b->decoding)
+		return wanted ? state_load_pages(&b->old, b->diag) : 0;
+	if (!wanted)
+		atomic_store(&b->decode_stop, true);
+	pthread_join(b->decoder, NULL);
+	b->decoding = false;
+	return wanted ? state_decoded(&b->old, b->decoded, b->diag) : 0;
+}
+
 void
 plan_begin(struct build *b)
 {
@@ -86,6 +147,8 @@ plan_begin(struct build *b)
 		strmap_put(&b->template_digests, e->key, e->keylen, buf_detach(&d, NULL));
 	}
 	buf_release(&d);
+	if (!only_sources_left(b) || b->opts.changed)
+		start_decoding(b);
 }
 
 /* ---- sources ------------------------------------------------------------- */
@@ -134,13 +197,30 @@ old_source(struct build *b, const struct page *p, size_t *next, bool *in_order)
 	return state_source_get(&b->old, p->src);
 }
 
+void
+plan_source_added(void *arg, const struct page *p)
+{
+	struct build *b = arg;
+	const struct vec *saved = &b->old.source_order;
+	const struct state_source *os;
+
+	if (b->decoding || !b->incremental || !b->old.path)
+		return;
+	if (b->walk_next < saved->n && strcmp(saved->v[b->walk_next], p->src) == 0)
+		os = &b->old.source_recs[b->walk_next++];
+	else
+		os = state_source_get(&b->old, p->src);
+	if (!os || os->size != p->size || os->mtime_ns != p->mtime_ns ||
+	    os->ctime_ns != p->ctime_ns || os->ino != p->ino)
+		start_decoding(b);
+}
+
 bool
 plan_sources(struct build *b)
 {
 	size_t i, next = 0, read = 0;
 	bool in_order = true;
-	bool quiet = b->incremental && !b->theme_changed && b->old.failed == 0 &&
-		     b->changed_templates.count == 0 && same(b->head, b->old.head);
+	bool quiet = only_sources_left(b);
 
 	/* The head of the state first: sources and outputs as they were. */
 	for (i = 0; i < b->site.pages.n; i++) {
@@ -177,10 +257,12 @@ plan_sources(struct build *b)
 	for (i = 0; quiet && i < b->old.outputs.n; i++)
 		if (!output_exists(&b->out, b->old.outputs.v[i]))
 			quiet = false;
-	if (quiet)
+	if (quiet) {
+		finish_decoding(b, false);
 		return true;
+	}
 	/* Something changed: the pages as they were. */
-	if (b->incremental && state_load_pages(&b->old, b->diag) < 0) {
+	if (b->incremental && finish_decoding(b, true) < 0) {
 		b->incremental = false;
 		b->theme_changed = true;
 	}
@@ -947,6 +1029,7 @@ plan_end(struct build *b)
 {
 	if (!b->statefile)
 		return;
+	finish_decoding(b, false);
 	state_release(&b->old);
 	depstore_release(&b->deps);
 	strmap_release(&b->changed_templates, NULL);

@@ -12,6 +12,8 @@ struct page;
 /*
  * The order of a build:
  *   plan_begin     digests of configuration, plugins, theme; the last state
+ *                  (before the walk of the sources, which calls
+ *                  plan_source_added)
  *   plan_sources   each source against the last build (after scan_tree);
  *                  true when nothing at all can have changed
  *   plan_outputs   starts looking for pages' outputs deleted by hand, in
@@ -29,6 +31,9 @@ struct page;
  * over the dependencies finds every page a change reaches.
  */
 void plan_begin(struct build *b);
+/* Each source as the walk finds it (arg is the build): the first one that
+ * differs from the last build's starts decoding its pages' records. */
+void plan_source_added(void *arg, const struct page *p);
 bool plan_sources(struct build *b);
 void plan_outputs(struct build *b);
 void plan_dates(struct build *b);

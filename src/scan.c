@@ -109,6 +109,8 @@ add_source(struct walk *w, const char *rel, const struct stat *st)
 	p->ino = (uint64_t)st->st_ino;
 	vec_push(&s->unplaced, p);
 	buf_release(&name);
+	if (w->opts->added)
+		w->opts->added(w->opts->added_arg, p);
 }
 
 struct placing {

@@ -21,6 +21,9 @@ struct scan_opts {
 	 * left out (with *.xhtml), as ikiwiki's wiki_file_prune_regexps do. */
 	bool html;
 	unsigned jobs;		/* threads to stat a large directory's entries with */
+	/* Called, when set, with each source's page as the walk adds it. */
+	void (*added)(void *arg, const struct page *p);
+	void *added_arg;
 };
 
 /*

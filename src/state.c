@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -944,6 +945,7 @@ struct parts_in {
 	struct part *v;
 	struct dep **ids;
 	size_t nids;
+	const atomic_bool *stop;	/* NULL, or set: stop, as if damaged */
 };
 
 static void
@@ -954,7 +956,13 @@ get_part(size_t k, unsigned worker, void *arg)
 
 	(void)worker;
 	while (!pt->r.bad && pt->r.p < pt->r.end) {
-		struct state_page *p = get_page(&pt->r, in->ids, in->nids);
+		struct state_page *p;
+
+		if (in->stop && atomic_load_explicit(in->stop, memory_order_relaxed)) {
+			pt->r.bad = true;
+			break;
+		}
+		p = get_page(&pt->r, in->ids, in->nids);
 
 		if (p)
 			vec_push(&pt->pages, p);
@@ -962,9 +970,9 @@ get_part(size_t k, unsigned worker, void *arg)
 }
 
 static void
-parse_pages(struct rd *r, struct state *st)
+parse_pages(struct rd *r, struct state *st, const atomic_bool *stop)
 {
-	struct parts_in in;
+	struct parts_in in = { .stop = stop };
 	size_t i, j, n, nparts, total = 0;
 	uint64_t *lens;
 	const unsigned char *at;
@@ -1089,22 +1097,36 @@ state_load(struct state *st, const char *path, struct diag *d)
 }
 
 int
-state_load_pages(struct state *st, struct diag *d)
+state_decode_pages(struct state *st, const atomic_bool *stop)
 {
 	struct rd r;
-	char *path;
 
 	if (!st->path)
 		return 0;
 	r.p = (const unsigned char *)st->raw + st->rest;
 	r.end = (const unsigned char *)st->raw + st->rawlen;
 	r.bad = false;
-	parse_pages(&r, st);
+	parse_pages(&r, st, stop);
+	return r.bad ? -1 : 0;
+}
+
+int
+state_decoded(struct state *st, int rc, struct diag *d)
+{
+	char *path = st->path;
+
+	if (!path)
+		return rc;
 	/* The pages' strings lie in the mapping: it stays to the end. */
-	path = st->path;
 	st->path = NULL;
-	if (r.bad)
+	if (rc < 0)
 		damaged(st, path, d);
 	free(path);
-	return r.bad ? -1 : 0;
+	return rc;
+}
+
+int
+state_load_pages(struct state *st, struct diag *d)
+{
+	return state_decoded(st, state_decode_pages(st, NULL), d);
 }

@@ -12,6 +12,7 @@
 #ifndef WEFT_STATE_H
 #define WEFT_STATE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -101,6 +102,12 @@ int state_load(struct state *st, const char *path, struct diag *d);
  * its depstore the dependencies they point to); at once when read. -1,
  * with a note, when that part is damaged: st is then an empty state. */
 int state_load_pages(struct state *st, struct diag *d);
+/* state_load_pages in two halves, the first for a thread of its own: the
+ * decoding, which reports nothing and, once *stop is set (stop may be
+ * NULL), stops as at a damaged record (st is then only to be released);
+ * then, given what it returned, the note of a damaged state. */
+int state_decode_pages(struct state *st, const atomic_bool *stop);
+int state_decoded(struct state *st, int rc, struct diag *d);
 /* Writes st to path through a temporary file and rename(2). */
 int state_save(const struct state *st, const char *path, struct diag *d);
 
