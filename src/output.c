@@ -328,6 +328,10 @@ replace(const struct place *at, const char *name, const char *data, size_t len, 
 	const char *slash = at->sub[0] ? "/" : "";
 	int fd, saved;
 
+	if (strlen(name) > NAME_MAX) {	/* path would hold it cut short */
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	snprintf(tmp, sizeof(tmp), "%s%s.%.200s.weft-%ld", at->sub, slash, name, pid);
 	snprintf(path, sizeof(path), "%s%s%s", at->sub, slash, name);
 	fd = openat(at->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);

@@ -154,4 +154,27 @@ run "$WEFT" build
 check_status 1 "and so does the build after it, which finds nothing else changed"
 check_grep 'foo.mdwn: writes foo/index.txt' "$T/err" "and says why again"
 
+# A file name longer than the file system takes, from a plugin's
+# weft.write, is an error naming the page: nothing is written under a name
+# cut short, and a name of 255 bytes, the most there is, is written.
+rm -rf "$T/e" && site "$T/e" && cd "$T/e" || exit 1
+printf 'add_plugins: [longname]\nplugindir: plugins\n' >>weft.yaml
+mkdir plugins
+cat >plugins/longname.lua <<'LUA'
+weft.hook("pagetemplate", function(page, dest)
+	if page.name == "index" and page == dest then
+		weft.write("most/" .. string.rep("a", 255), "the longest name\n")
+		weft.write(string.rep("b", 255) .. "/" .. string.rep("a", 300), "too long\n")
+	end
+end)
+LUA
+printf 'A page.\n' >index.mdwn
+run "$WEFT" build
+check_status 1 "an output name too long fails the build"
+check_grep 'index.mdwn: cannot write b*/a*: File name too long' "$T/err" "naming the page"
+check_grep 'the longest name' "public/most/$(printf '%0255d' 0 | tr 0 a)" \
+	"a name of 255 bytes is written"
+[ -z "$(ls -A "public/$(printf '%0255d' 0 | tr 0 b)")" ]
+ok $? "nothing is written for the one too long"
+
 done_testing
