@@ -165,14 +165,21 @@ flag_new(struct page *p)
 	p->change |= CHANGED_ITSELF;
 }
 
+/* Whether p's source has the stat its record in the last build has. */
+static bool
+same_stat(const struct state_source *os, const struct page *p)
+{
+	return os->size == p->size && os->mtime_ns == p->mtime_ns &&
+	       os->ctime_ns == p->ctime_ns && os->ino == p->ino;
+}
+
 /* Whether p's source differs from its record in the last build: by its
  * stat first, by its bytes when that differs (*read counts those). */
 static bool
 source_changed(struct build *b, struct page *p, const struct state_source *os,
 	       size_t *read)
 {
-	if (os->size == p->size && os->mtime_ns == p->mtime_ns &&
-	    os->ctime_ns == p->ctime_ns && os->ino == p->ino) {
+	if (same_stat(os, p)) {
 		p->text_hash = os->hash;
 		return false;
 	}
@@ -201,17 +208,13 @@ void
 plan_source_added(void *arg, const struct page *p)
 {
 	struct build *b = arg;
-	const struct vec *saved = &b->old.source_order;
 	const struct state_source *os;
+	bool in_order = true;
 
 	if (b->decoding || !b->incremental || !b->old.path)
 		return;
-	if (b->walk_next < saved->n && strcmp(saved->v[b->walk_next], p->src) == 0)
-		os = &b->old.source_recs[b->walk_next++];
-	else
-		os = state_source_get(&b->old, p->src);
-	if (!os || os->size != p->size || os->mtime_ns != p->mtime_ns ||
-	    os->ctime_ns != p->ctime_ns || os->ino != p->ino)
+	os = old_source(b, p, &b->walk_next, &in_order);
+	if (!os || !same_stat(os, p))
 		start_decoding(b);
 }
 
@@ -730,16 +733,15 @@ look_for_outputs(void *arg)
 
 		if (!p->dest)
 			continue;
+		/* The name looked for, dest[at, len), in the listing of
+		 * dest[0, dir). */
 		len = strlen(p->dest);
 		dir = path_dirlen(p->dest, len);
-		at = dir;	/* the name looked for starts past at's '/' */
 		if (dir && (uintptr_t)strmap_get(&outputs_in, p->dest, dir) == 1) {
-			len = dir;
-			dir = path_dirlen(p->dest, dir);
-			at = dir;
+			len = dir;	/* its own directory, in its parent */
+			dir = path_dirlen(p->dest, len);
 		}
-		if (at)
-			at++;
+		at = dir ? dir + 1 : 0;
 		l = listing_of(b, &lists, p->dest, dir);
 		p->output_seen = !l->missing && strmap_get(&l->set, p->dest + at, len - at) ? 1 : 2;
 	}
@@ -879,11 +881,12 @@ record_stands(const struct page *p)
 static void
 save_page(struct state *st, struct page *p)
 {
+	bool stands = record_stands(p);
 	struct state_page *s;
 	size_t i;
 
 #ifndef WEFT_CHECK_STATE
-	if (record_stands(p)) {
+	if (stands) {
 		s = p->old;
 		s->scan = p->scan_deps;
 		s->render = p->render_deps;
@@ -918,7 +921,7 @@ save_page(struct state *st, struct page *p)
 	s->failed = p->failed;
 	s->scan = p->scan_deps;
 	s->render = p->render_deps;
-	if (record_stands(p)) {
+	if (stands) {
 		s->raw = p->old->raw;
 		s->rawlen = p->old->rawlen;
 	}
