@@ -21,6 +21,18 @@ rnd() {
 	echo $((r % $1))
 }
 
+# A full rebuild of a copy of the site in $T/full; its exit status.
+full_build() {
+	rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
+	"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
+}
+
+# Whether the site's output is a full rebuild's.
+same_as_full() {
+	full_build
+	diff -r "$S/public" "$T/full/public" >/dev/null
+}
+
 post() {	# post N TITLE DATE TAGS...
 	f=$S/posts/p$1.mdwn
 	num=$1 title=$2 date=$3
@@ -135,8 +147,7 @@ for seed in $seeds; do
 		# found (checked against its map there too).
 		grep -q '; [1-9][0-9]* dependencies found again what they found' "$T/err" &&
 			same=$((same + 1))
-		rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
-		"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
+		full_build
 		full=$?
 		if [ $inc -ne $full ] || ! diff -r "$S/public" "$T/full/public" >"$T/diff" 2>&1; then
 			bad=$((bad + 1))
@@ -164,9 +175,7 @@ sleep 0.05
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 run "$WEFT" build -q "$S"
-rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
-"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
-diff -r "$S/public" "$T/full/public" >/dev/null
+same_as_full
 ok $? "after a build killed halfway, the next one equals a full rebuild"
 
 # Outputs deleted by hand come back with the next build that finds a
@@ -178,16 +187,12 @@ rm -rf "$S/public/index.html" "$S/public/style.css" "$S/public/posts/p1"
 rm -rf "$(ls -d "$S/public/tags"/*/ | head -n 1)"
 echo "after deletion" >>"$S/posts/p2.mdwn"
 run "$WEFT" build -q "$S"
-rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
-"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
-diff -r "$S/public" "$T/full/public" >/dev/null
+same_as_full
 ok $? "outputs deleted by hand are written again"
 rm -rf "$S/public/posts"
 echo "after deleting posts" >>"$S/posts/p2.mdwn"
 run "$WEFT" build -q "$S"
-rm -rf "$T/full" && cp -a "$S" "$T/full" && rm -rf "$T/full/public" "$T/full/.weft"
-"$WEFT" build -q --rebuild "$T/full" >/dev/null 2>&1
-diff -r "$S/public" "$T/full/public" >/dev/null
+same_as_full
 ok $? "so is a directory of pages"
 rm -rf "$S/public"
 run "$WEFT" build -q "$S"
