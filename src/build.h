@@ -76,8 +76,9 @@ struct build {
 	struct strmap template_digests;	/* name -> digest, as the build started */
 	struct strmap specs;	/* compiled PageSpecs, while planning */
 	pthread_mutex_t textlock;	/* reading restored pages' texts */
-	/* Decoding the last build's pages (plan_begin), in the background
-	 * while the sources are walked, until plan_sources. */
+	/* Decoding the last build's pages in the background while the
+	 * sources are walked: from plan_begin, or from the first changed
+	 * source the walk adds (plan_source_added), until plan_sources. */
 	pthread_t decoder;
 	bool decoding;
 	atomic_bool decode_stop;
