@@ -191,7 +191,7 @@ source_changed(struct build *b, struct page *p, const struct state_source *os,
 	return p->text_hash != os->hash;
 }
 
-/* The last build's record of p's source: saved in the pages' order, the
+/* The last build's record of p's source: saved in the walk's order, the
  * one after the last found (*next) while the sources are as they were. */
 static const struct state_source *
 old_source(struct build *b, const struct page *p, size_t *next, bool *in_order)
@@ -225,9 +225,10 @@ plan_sources(struct build *b)
 	bool in_order = true;
 	bool quiet = only_sources_left(b);
 
-	/* The head of the state first: sources and outputs as they were. */
-	for (i = 0; i < b->site.pages.n; i++) {
-		struct page *p = b->site.pages.v[i];
+	/* The head of the state first: sources and outputs as they were, the
+	 * sources in the walk's order (the pages not yet placed), as saved. */
+	for (i = 0; i < b->site.unplaced.n; i++) {
+		struct page *p = b->site.unplaced.v[i];
 		const struct state_source *os;
 
 		if (!p->src)
@@ -941,6 +942,8 @@ unsave_page(struct state_page *s, const struct page *p)
 	free(s);
 }
 
+/* Appends p's source to st: called in the walk's order, which the next
+ * walk follows again. */
 static void
 save_source(struct state *st, const struct page *p)
 {
@@ -993,6 +996,7 @@ int
 plan_save(struct build *b)
 {
 	struct state st;
+	struct page **walked;	/* the sources in the walk's order */
 	size_t i;
 	int rc;
 
@@ -1004,13 +1008,18 @@ plan_save(struct build *b)
 	st.theme = xstrdup(b->digest_theme);
 	st.head = b->head ? xstrdup(b->head) : NULL;
 	st.source_recs = xcalloc(b->site.pages.n + 1, sizeof(*st.source_recs));
+	walked = xcalloc(b->site.pages.n + 1, sizeof(*walked));
 	for (i = 0; i < b->site.pages.n; i++) {
 		struct page *p = b->site.pages.v[i];
 
 		save_page(&st, p);
-		if (p->src)
-			save_source(&st, p);
+		if (p->src && p->walked && p->walked <= b->site.pages.n)
+			walked[p->walked - 1] = p;
 	}
+	for (i = 0; i < b->site.pages.n; i++)
+		if (walked[i])
+			save_source(&st, walked[i]);
+	free(walked);
 	save_templates(b, &st);
 	for (i = 0; i < b->theme_outputs.n; i++)
 		vec_push(&st.outputs, xstrdup(b->theme_outputs.v[i]));

@@ -108,6 +108,7 @@ add_source(struct walk *w, const char *rel, const struct stat *st)
 	p->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 	p->ino = (uint64_t)st->st_ino;
 	vec_push(&s->unplaced, p);
+	p->walked = s->unplaced.n;
 	buf_release(&name);
 	if (w->opts->added)
 		w->opts->added(w->opts->added_arg, p);

@@ -58,6 +58,7 @@ struct page {
 	off_t size;
 	int64_t mtime_ns, ctime_ns;	/* the source file's stat times */
 	uint64_t ino;
+	size_t walked;		/* a source's place in the walk's order, from 1 */
 	time_t base_ctime, base_mtime;	/* the dates before any meta date */
 	bool from_git;		/* those came from git's history */
 

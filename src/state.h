@@ -75,7 +75,7 @@ struct state {
 	struct strmap templates;	/* template name -> its digest (char *) */
 	/* Every source's path (borrowed: from the mapped file, or the
 	 * caller's when saving) with its record at the same index of
-	 * source_recs (owned), in the order written: the pages' by name. */
+	 * source_recs (owned), in the order written: the walk's. */
 	struct vec source_order;
 	struct state_source *source_recs;
 	struct strmap sources;	/* path -> its record: state_source_get's */
