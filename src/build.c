@@ -2,6 +2,7 @@
 #include "build.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,31 +32,33 @@ build_strftime(struct build *b, struct buf *out, const char *fmt, time_t t)
 	struct tm tm;
 	char tmp[512];
 	size_t n;
-	void **slot = NULL;
+	struct times_shown *ts = NULL;
+	void **slot;
+	bool known = false;
 
 	if (fmt == b->timeformat) {
-		pthread_mutex_lock(&b->times_lock);
-		slot = strmap_slot(&b->times_shown, (const char *)&t, sizeof(t));
-		if (*slot) {
+		ts = &b->times_shown[(uint64_t)t % (sizeof(b->times_shown) / sizeof(*ts))];
+		pthread_mutex_lock(&ts->lock);
+		slot = strmap_slot(&ts->map, (const char *)&t, sizeof(t));
+		if ((known = *slot != NULL))
 			buf_puts(out, *slot);
-			pthread_mutex_unlock(&b->times_lock);
+		pthread_mutex_unlock(&ts->lock);
+		if (known)
 			return;
-		}
-		pthread_mutex_unlock(&b->times_lock);
 	}
 	localtime_r(&t, &tm);
 	n = strftime_l(tmp, sizeof(tmp), fmt, &tm, b->clocale);
 	buf_put(out, tmp, n);
-	if (slot) {
+	if (ts) {
 		char *text = xstrndup(tmp, n);
 
-		pthread_mutex_lock(&b->times_lock);
-		slot = strmap_slot(&b->times_shown, (const char *)&t, sizeof(t));
+		pthread_mutex_lock(&ts->lock);
+		slot = strmap_slot(&ts->map, (const char *)&t, sizeof(t));
 		if (!*slot)
 			*slot = text;
 		else
 			free(text);
-		pthread_mutex_unlock(&b->times_lock);
+		pthread_mutex_unlock(&ts->lock);
 	}
 }
 
@@ -657,8 +660,10 @@ release(struct build *b)
 	plugins_free(b->plugins);
 	if (b->clocale)
 		freelocale(b->clocale);
-	strmap_release(&b->times_shown, free);
-	pthread_mutex_destroy(&b->times_lock);
+	for (i = 0; i < sizeof(b->times_shown) / sizeof(*b->times_shown); i++) {
+		strmap_release(&b->times_shown[i].map, free);
+		pthread_mutex_destroy(&b->times_shown[i].lock);
+	}
 }
 
 int
@@ -670,8 +675,10 @@ build_run(const struct build_opts *opts, struct diag *d)
 	int status = 2, errors = 0;
 
 	memset(&b, 0, sizeof(b));
-	pthread_mutex_init(&b.times_lock, NULL);
-	strmap_init(&b.times_shown);
+	for (size_t i = 0; i < sizeof(b.times_shown) / sizeof(*b.times_shown); i++) {
+		pthread_mutex_init(&b.times_shown[i].lock, NULL);
+		strmap_init(&b.times_shown[i].map);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	b.opts = *opts;
 	b.diag = d;

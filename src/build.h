@@ -46,8 +46,12 @@ struct build {
 	struct plugins *plugins;	/* NULL: no plugin host */
 	struct vcs_times *times;
 	locale_t clocale;	/* dates are formatted in the C locale */
-	pthread_mutex_t times_lock;
-	struct strmap times_shown;	/* time_t's bytes -> in timeformat */
+	/* Times shown in the timeformat: time_t's bytes -> text, in shards by
+	 * the time, each with its lock (the threads format dates at once). */
+	struct times_shown {
+		pthread_mutex_t lock;
+		struct strmap map;
+	} times_shown[16];
 	unsigned nthreads;
 	char *configured_destdir;	/* the destdir option, before -d */
 	char *trimmed_url;	/* owns url */
