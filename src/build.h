@@ -88,6 +88,7 @@ struct build {
 	atomic_bool decode_stop;
 	int decoded;		/* what state_decode_pages returned */
 	size_t walk_next;	/* the walk's place in old.source_order */
+	bool walk_in_order;	/* each source was the next of it so far */
 	/* Looking for outputs deleted by hand (plan_outputs), in the
 	 * background from the walk's end to plan_changes, at these pages. */
 	pthread_t outputs_thread;

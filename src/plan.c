@@ -147,6 +147,7 @@ plan_begin(struct build *b)
 		strmap_put(&b->template_digests, e->key, e->keylen, buf_detach(&d, NULL));
 	}
 	buf_release(&d);
+	b->walk_in_order = true;
 	if (!only_sources_left(b) || b->opts.changed)
 		start_decoding(b);
 }
@@ -205,36 +206,31 @@ old_source(struct build *b, const struct page *p, size_t *next, bool *in_order)
 }
 
 void
-plan_source_added(void *arg, const struct page *p)
+plan_source_added(void *arg, struct page *p)
 {
 	struct build *b = arg;
-	const struct state_source *os;
-	bool in_order = true;
 
-	if (b->decoding || !b->incremental || !b->old.path)
+	if (!b->incremental)
 		return;
-	os = old_source(b, p, &b->walk_next, &in_order);
-	if (!os || !same_stat(os, p))
+	p->old_source = old_source(b, p, &b->walk_next, &b->walk_in_order);
+	if (!p->old_source || !same_stat(p->old_source, p))
 		start_decoding(b);
 }
 
 bool
 plan_sources(struct build *b)
 {
-	size_t i, next = 0, read = 0;
-	bool in_order = true;
+	size_t i, read = 0;
 	bool quiet = only_sources_left(b);
 
-	/* The head of the state first: sources and outputs as they were, the
-	 * sources in the walk's order (the pages not yet placed), as saved. */
-	for (i = 0; i < b->site.unplaced.n; i++) {
-		struct page *p = b->site.unplaced.v[i];
-		const struct state_source *os;
+	/* The head of the state first: sources and outputs as they were (each
+	 * source's record found by the walk, plan_source_added). */
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+		const struct state_source *os = p->old_source;
 
 		if (!p->src)
 			continue;
-		os = b->incremental ? old_source(b, p, &next, &in_order) : NULL;
-		p->old_source = os;
 		if (!os) {
 			flag_new(p);
 			quiet = false;
@@ -251,7 +247,7 @@ plan_sources(struct build *b)
 		quiet = false;
 	}
 	/* A source gone: when each page found the next record, none is. */
-	if (quiet && !(in_order && next == b->old.source_order.n))
+	if (quiet && !(b->walk_in_order && b->walk_next == b->old.source_order.n))
 		for (i = 0; quiet && i < b->old.source_order.n; i++)
 			if (!site_page_src(&b->site, b->old.source_order.v[i]))
 				quiet = false;

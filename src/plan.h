@@ -31,9 +31,10 @@ struct page;
  * over the dependencies finds every page a change reaches.
  */
 void plan_begin(struct build *b);
-/* Each source as the walk finds it (arg is the build): the first one that
- * differs from the last build's starts decoding its pages' records. */
-void plan_source_added(void *arg, const struct page *p);
+/* Each source as the walk finds it (arg is the build): its record in the
+ * last build (p->old_source), and the first one that differs starts
+ * decoding the last build's page records. */
+void plan_source_added(void *arg, struct page *p);
 bool plan_sources(struct build *b);
 void plan_outputs(struct build *b);
 void plan_dates(struct build *b);

@@ -22,7 +22,7 @@ struct scan_opts {
 	bool html;
 	unsigned jobs;		/* threads to stat a large directory's entries with */
 	/* Called, when set, with each source's page as the walk adds it. */
-	void (*added)(void *arg, const struct page *p);
+	void (*added)(void *arg, struct page *p);
 	void *added_arg;
 };
 
