@@ -867,31 +867,16 @@ record_stands(const struct page *p)
 	       p->saved_state == p->old->state && (p->old->state || !p->state);
 }
 
-/* The page's record borrows its strings from the page (the state is saved
- * and dropped while the site stands), its saved state text included: only
- * the links array and state JSON printed here are its own, freed by
- * unsave_page. A record that stands is the one read, lent the page's
- * dependencies while it is saved (state_save copies its bytes where it
- * can; builds that check each copy against its fields make them afresh).
- * Records go in site order, which is name order, so the save sorts
- * nothing. */
-static void
-save_page(struct state *st, struct page *p)
+/* The record of p made from its fields. It borrows its strings from the
+ * page (the state is saved and dropped while the site stands), its saved
+ * state text included: only the links array and state JSON printed here
+ * are its own, freed by free_record. */
+static struct state_page *
+make_record(struct page *p)
 {
-	bool stands = record_stands(p);
-	struct state_page *s;
+	struct state_page *s = xcalloc(1, sizeof(*s));
 	size_t i;
 
-#ifndef WEFT_CHECK_STATE
-	if (stands) {
-		s = p->old;
-		s->scan = p->scan_deps;
-		s->render = p->render_deps;
-		vec_push(&st->order, s);
-		return;
-	}
-#endif
-	s = xcalloc(1, sizeof(*s));
 	s->name = p->name;
 	s->src = p->src;
 	s->kind = (int)p->kind;
@@ -918,24 +903,53 @@ save_page(struct state *st, struct page *p)
 	s->failed = p->failed;
 	s->scan = p->scan_deps;
 	s->render = p->render_deps;
-	if (stands) {
-		s->raw = p->old->raw;
-		s->rawlen = p->old->rawlen;
+	return s;
+}
+
+static void
+free_record(struct state_page *s, const struct page *p)
+{
+	free(s->links);
+	if (s->state != p->saved_state)
+		free(s->state);
+	free(s);
+}
+
+/* A record that stands is the one read, lent the page's dependencies while
+ * it is saved (state_save copies its bytes where it can); builds that
+ * check each copy (the sanitizers') also make it from the page's fields,
+ * which must make those bytes. Records go in site order, which is name
+ * order, so the save sorts nothing. */
+static void
+save_page(struct state *st, struct page *p)
+{
+	struct state_page *s;
+
+	if (!record_stands(p)) {
+		vec_push(&st->order, make_record(p));
+		return;
 	}
+	s = p->old;
+	s->scan = p->scan_deps;
+	s->render = p->render_deps;
+#ifdef WEFT_CHECK_STATE
+	s->made = make_record(p);
+#endif
 	vec_push(&st->order, s);
 }
 
 static void
 unsave_page(struct state_page *s, const struct page *p)
 {
-	if (s == p->old) {	/* lent: the page keeps its dependencies */
-		s->scan = s->render = NULL;
+	if (s != p->old) {
+		free_record(s, p);
 		return;
 	}
-	free(s->links);
-	if (s->state != p->saved_state)
-		free(s->state);
-	free(s);
+	s->scan = s->render = NULL;	/* lent: the page keeps its dependencies */
+#ifdef WEFT_CHECK_STATE
+	free_record((struct state_page *)s->made, p);
+	s->made = NULL;
+#endif
 }
 
 /* Appends p's source to st: called in the walk's order, which the next

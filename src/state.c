@@ -527,7 +527,7 @@ put_part(size_t k, unsigned worker, void *arg)
 		{
 			struct buf made = BUF_INIT;
 
-			put_page(&made, p);
+			put_page(&made, p->made ? p->made : p);
 			check_copy(&made, p->raw, p->rawlen, "record", p->name);
 		}
 #endif

@@ -65,6 +65,11 @@ struct state_page {
 	 * scan and render dependencies are still counted as used). */
 	const unsigned char *raw;
 	size_t rawlen;
+#ifdef WEFT_CHECK_STATE
+	/* Builds that check each copy (the sanitizers'): the same record
+	 * made from the page's fields, whose bytes must be raw's. */
+	const struct state_page *made;
+#endif
 };
 
 struct state {
