@@ -1058,6 +1058,92 @@ l_bestlink(lua_State *L)
 
 /* ---- URLs and links ------------------------------------------------------ */
 
+/* Sets t[prefix .. n] = true, the flag parentlinks.pm's rows carry (the
+ * number written by hand: snprintf took a quarter of the rows' time). */
+static void
+set_flag(lua_State *L, const char *prefix, size_t n)
+{
+	char key[48], digits[24];
+	size_t len = strlen(prefix), k = 0;
+
+	do
+		digits[k++] = (char)('0' + n % 10);
+	while ((n /= 10) && k < sizeof(digits));
+	memcpy(key, prefix, len);
+	while (k)
+		key[len++] = digits[--k];
+	key[len] = '\0';
+	lua_pushboolean(L, 1);
+	lua_setfield(L, -2, key);
+}
+
+/* weft.parentlinks(page): parentlinks.pm's parentlinks(): a row for each
+ * parent of page, from the top (titled with the wikiname) down to its
+ * directory, "index" components skipped. Each row has url (to the parent
+ * page, or to the top when the parent has none; bestlink's lookup is
+ * recorded as weft.bestlink's), page (its title), depth, height, and the
+ * flags depth_<n> and height_<n>. In C: the parentlinks plugin's hook
+ * asks it for every page, and the rows made by a dozen calls from Lua cost
+ * more than the rest of the hook. */
+static int
+l_parentlinks(lua_State *L)
+{
+	struct page *p = check_page(L, 1);
+	struct build *b = build_of(L);
+	const char *s, *e, *from = p->url ? p->url : "";
+	struct buf path = BUF_INIT, link = BUF_INIT, u = BUF_INIT, title = BUF_INIT;
+	size_t nparts = 0, i = 0;
+	bool titled = b->wikiname != NULL;	/* the top's title: the wikiname */
+
+	if (titled)
+		buf_puts(&title, b->wikiname);
+	for (s = p->name; *s; s = *e ? e + 1 : e) {
+		e = strchrnul(s, '/');
+		nparts += e > s;
+	}
+	lua_createtable(L, (int)nparts, 0);
+	for (s = p->name; *s; s = *e ? e + 1 : e) {
+		struct page *to = NULL;
+
+		e = strchrnul(s, '/');
+		if (e == s || ((size_t)(e - s) == 5 && memcmp(s, "index", 5) == 0))
+			continue;
+		if (path.len) {	/* bestlink of "" is nothing: the top */
+			buf_reset(&link);
+			linkpage(&link, path.data, path.len);
+			to = site_bestlink(&b->site, p->name, link.data, link.len);
+			build_lookup(current(L), p->name, link.data, to);
+		}
+		buf_reset(&u);
+		url_relative(&u, from, to && to->url ? to->url : "");
+		lua_createtable(L, 0, 6);
+		lua_pushlstring(L, u.data, u.len);
+		lua_setfield(L, -2, "url");
+		if (titled) {
+			lua_pushlstring(L, title.data, title.len);
+			lua_setfield(L, -2, "page");
+		}
+		lua_pushinteger(L, (lua_Integer)i);
+		lua_setfield(L, -2, "depth");
+		lua_pushinteger(L, (lua_Integer)(nparts - i));
+		lua_setfield(L, -2, "height");
+		set_flag(L, "depth_", i);
+		set_flag(L, "height_", nparts - i);
+		lua_rawseti(L, -2, (lua_Integer)++i);
+		buf_putc(&path, '/');
+		buf_put(&path, s, (size_t)(e - s));
+		buf_reset(&title);
+		pagetitle(&title, s, (size_t)(e - s), false);
+		titled = true;
+	}
+	buf_release(&path);
+	buf_release(&link);
+	buf_release(&u);
+	buf_release(&title);
+	return 1;
+}
+
+
 /* The site-relative URL path of a page object, a page name, or a path. */
 static const char *
 url_of(lua_State *L, int idx)
@@ -2201,6 +2287,7 @@ luaapi_open(lua_State *L)
 		{ "page", l_page }, { "pages", l_pages }, { "match", l_match },
 		{ "link_targets", l_link_targets },
 		{ "sort", l_sort }, { "depends", l_depends }, { "bestlink", l_bestlink },
+		{ "parentlinks", l_parentlinks },
 		{ "url", l_url }, { "absurl", l_absurl }, { "link", l_link },
 		{ "content", l_content }, { "preprocess", l_preprocess },
 		{ "htmlize", l_htmlize_text }, { "template", l_template },

@@ -159,4 +159,33 @@ test "$pages" -eq 71
 ok $? "each of their pages is written ($pages)"
 check_grep 'page 80' public/many/d80/p/index.html "the last one as its source says"
 
+# Parent links (parentlinks.pm): the top, titled with the wikiname, then
+# each parent down to the page's directory, linked to its page when there
+# is one, else to the top; "index" components are skipped.
+site "$T/pl"
+cd "$T/pl" || exit 1
+mkdir -p docs/guide docs/index
+printf 'Docs\n' >docs.mdwn
+printf 'Intro\n' >docs/guide/intro.mdwn
+printf 'Deep\n' >docs/index/deep.mdwn
+parents() {	# the parent links of a page's output, one "href title" a line
+	sed -n '/class="parentlinks"/,/<\/nav>/s/.*<a href="\([^"]*\)">\([^<]*\)<.*/\1 \2/p' "$1"
+}
+run "$WEFT" build
+check_status 0 "a site of nested pages builds"
+parents public/docs/guide/intro/index.html >"$T/pl.out"
+printf '%s\n' '../../../ Test site' '../../ docs' '../../../ guide' >"$T/pl.want"
+cmp -s "$T/pl.want" "$T/pl.out"
+ok $? "a page's parents: the top, a parent page, a directory with no page"
+parents public/docs/index/deep/index.html >"$T/pl.out"
+printf '%s\n' '../../../ Test site' '../../ docs' >"$T/pl.want"
+cmp -s "$T/pl.want" "$T/pl.out"
+ok $? "an index component is no parent"
+rm docs.mdwn
+run "$WEFT" build
+parents public/docs/guide/intro/index.html >"$T/pl.out"
+printf '%s\n' '../../../ Test site' '../../../ docs' '../../../ guide' >"$T/pl.want"
+cmp -s "$T/pl.want" "$T/pl.out"
+ok $? "a parent page deleted: the next build links the top instead"
+
 done_testing
