@@ -415,19 +415,26 @@ end, { scan = true })
 -- META: the page's head tags without repeats, license and copyright first
 -- (meta.pm adds those two in its scan pass too). A page in a redir loop
 -- does not redirect: its directive shows the error instead.
-local function meta_var(page)
-	local heads = page:state("meta", "heads")
+local function first_head(h)
+	return h:find('^<link rel="license"') or h:find('^<link rel="copyright"')
+end
+
+local function meta_var(page, meta)
+	local heads = meta.heads
 	if not heads then return nil end
+	local looped = meta.redir and redir_loop(page)
+	-- Most pages have one head (a date, say): nothing to order or repeat.
+	if #heads == 1 and not looped then return heads[1] end
 	local list, seen = {}, {}
-	local looped = page:meta("redir") and redir_loop(page)
-	local function add(h)
-		if looped and h:find('^<meta http%-equiv="refresh"') then return end
-		if not seen[h] then seen[h] = true; list[#list + 1] = h end
+	for pass = 1, 2 do
+		for _, h in ipairs(heads) do
+			if (pass == 2 or first_head(h)) and not seen[h] and
+			   not (looped and h:find('^<meta http%-equiv="refresh"')) then
+				seen[h] = true
+				list[#list + 1] = h
+			end
+		end
 	end
-	for _, h in ipairs(heads) do
-		if h:find('^<link rel="license"') or h:find('^<link rel="copyright"') then add(h) end
-	end
-	for _, h in ipairs(heads) do add(h) end
 	return table.concat(list, "\n")
 end
 
@@ -438,17 +445,31 @@ end
 
 local TEXT_FIELDS, WIKI_FIELDS = { "description", "author" }, { "license", "copyright" }
 
+-- Each page's meta state as this Lua state's hooks have read it: decoded
+-- once (a page shows in its own template and in every list of it; a tag
+-- page lists hundreds), read and never written while pages render, when
+-- page state no longer changes.
+local states, NONE = {}, {}
+local function state_of(page)
+	local meta = states[page]
+	if not meta then
+		meta = page:state("meta") or NONE
+		states[page] = meta
+	end
+	return meta
+end
+
 weft.hook("pagetemplate", function(page, dest, vars, template)
-	local meta = page:state("meta") or {}
+	local meta = state_of(page)
+	if page == dest and template:uses("meta") then
+		local m = meta_var(page, meta)
+		if m then vars.meta = m end
+	end
 	local own = page == dest and late[page.name]
 	if own then
 		late[page.name] = nil
 		for k, v in pairs(meta) do if own[k] == nil then own[k] = v end end
 		meta = own
-	end
-	if page == dest and template:uses("meta") then
-		local m = meta_var(page)
-		if m then vars.meta = m end
 	end
 	if meta.title and template:uses("title") then
 		vars.title = encode_numeric(meta.title)

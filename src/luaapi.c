@@ -1612,7 +1612,9 @@ tmpl_fill_l(lua_State *L)
 	v = tvars_new();
 	if (lua_istable(L, 2))
 		fill_vars(L, v, 2, 0);
-	if (c && hooks) {
+	/* Not in the scan pass, whose output is thrown away: the hooks may
+	 * take page state as final (the meta plugin keeps what it read). */
+	if (c && hooks && !c->scan) {
 		sub = *c;
 		if (p)
 			sub.page = p;

@@ -22,6 +22,16 @@ local function show(v)
 	return "{" .. table.concat(out, ",") .. "}"
 end
 
+-- The pagetemplate hooks run only where templates are filled for output:
+-- a fill in the scan pass runs none, so none sees page state still being
+-- made (this one would keep a mark in it, and the scan may set it).
+local FILL = "<TMPL_VAR HOOKED>"
+weft.hook("pagetemplate", function(page, _, vars, template)
+	if template.name ~= "statetest" then return end
+	vars.hooked = "hooked"
+	pcall(page.set, page, "statetest", "hooked", true)
+end, { vars = { "hooked" } })
+
 weft.directive("statetest", function(args, page, dest, scan)
 	local from
 	for _, a in ipairs(args) do
@@ -48,6 +58,7 @@ weft.directive("statetest", function(args, page, dest, scan)
 					(ok and "kept" or tostring(err):gsub("^.-: ", ""))
 			end
 			page:set("statetest", "refused", refused)
+			weft.template_from(FILL, "statetest"):fill({}, page)
 		end
 		return nil
 	end
@@ -55,8 +66,10 @@ weft.directive("statetest", function(args, page, dest, scan)
 	local all = p:state("statetest") or {}
 	local depth, d = 0, all.deep
 	while type(d) == "table" and d.inner do depth, d = depth + 1, d.inner end
-	return ("kinds %s\n\none key %s\n\ndeep %d levels, bottom %s\n\nmissing %s\n\nrefused %s, bad %s\n"):format(
+	return ("kinds %s\n\none key %s\n\ndeep %d levels, bottom %s\n\nmissing %s\n\nrefused %s, bad %s\n\n" ..
+		"a fill while scanning left %s; one now is %s\n"):format(
 		show(all.kinds), show(p:state("statetest", "kinds").list),
 		depth, show(d), tostring(p:state("nosuchplugin")),
-		table.concat(all.refused or {}, "; "), tostring(all.bad))
+		table.concat(all.refused or {}, "; "), tostring(all.bad),
+		tostring(all.hooked), weft.template_from(FILL, "statetest"):fill({}, page))
 end, { scan = true })
