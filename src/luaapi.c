@@ -1037,6 +1037,18 @@ l_page(lua_State *L)
 	return 1;
 }
 
+/* The page link (in linkpage's form) reaches from the page named from,
+ * with the lookup recorded for the page being built: what a link's HTML
+ * shows changes when a page it could reach comes or goes. */
+static struct page *
+lookup_link(lua_State *L, const char *from, const char *link, size_t len)
+{
+	struct page *found = site_bestlink(&build_of(L)->site, from, link, len);
+
+	build_lookup(current(L), from, link, found);
+	return found;
+}
+
 static int
 l_bestlink(lua_State *L)
 {
@@ -1049,8 +1061,7 @@ l_bestlink(lua_State *L)
 	struct page *found;
 
 	linkpage(&t, link, len);
-	found = site_bestlink(&build_of(L)->site, fromname, t.data, t.len);
-	build_lookup(current(L), fromname, t.data, found);
+	found = lookup_link(L, fromname, t.data, t.len);
 	luaapi_push_page(L, found);
 	buf_release(&t);
 	return 1;
@@ -1122,8 +1133,8 @@ parent_row(lua_State *L, struct tvars *v, const struct buf *url,
 /* weft.parentlinks(page [, vars]): parentlinks.pm's parentlinks(): a row
  * for each parent of page, from the top (titled with the wikiname) down to
  * its directory, "index" components skipped. Each row has url (to the
- * parent page, or to the top when the parent has none; bestlink's lookup
- * is recorded as weft.bestlink's), page (its title), depth, height, and
+ * parent page, or to the top when the parent has none; its lookup
+ * recorded, lookup_link), page (its title), depth, height, and
  * the flags depth_<n> and height_<n>. Given a pagetemplate hook's vars, it
  * sets their parentlinks loop (replacing what was there) and
  * has_parentlinks instead, and returns the number of rows. In C, and
@@ -1160,8 +1171,7 @@ l_parentlinks(lua_State *L)
 		if (path.len) {	/* bestlink of "" is nothing: the top */
 			buf_reset(&link);
 			linkpage(&link, path.data, path.len);
-			to = site_bestlink(&b->site, p->name, link.data, link.len);
-			build_lookup(current(L), p->name, link.data, to);
+			to = lookup_link(L, p->name, link.data, link.len);
 		}
 		buf_reset(&u);
 		url_relative(&u, from, to && to->url ? to->url : "");
@@ -1276,8 +1286,7 @@ l_link(lua_State *L)
 	attrs.rel = opt_string(L, opts, "rel");
 	attrs.class = opt_string(L, opts, "class");
 	attrs.title = opt_string(L, opts, "title");
-	build_lookup(c, tmp.page->name, target.data,
-		     site_bestlink(&build_of(L)->site, tmp.page->name, target.data, target.len));
+	lookup_link(L, tmp.page->name, target.data, target.len);
 	preprocess_htmllink_attrs(&out, &tmp, target.data, target.len, text,
 				  text ? strlen(text) : 0, anchor, anchor ? strlen(anchor) : 0,
 				  opt_bool(L, opts, "noimageinline"), &attrs);
