@@ -34,14 +34,13 @@ build_strftime(struct build *b, struct buf *out, const char *fmt, time_t t)
 	size_t n;
 	struct times_shown *ts = NULL;
 	void **slot;
-	bool known = false;
+	const char *known;
 
 	if (fmt == b->timeformat) {
 		ts = &b->times_shown[(uint64_t)t % (sizeof(b->times_shown) / sizeof(*ts))];
 		pthread_mutex_lock(&ts->lock);
-		slot = strmap_slot(&ts->map, (const char *)&t, sizeof(t));
-		if ((known = *slot != NULL))
-			buf_puts(out, *slot);
+		if ((known = strmap_get(&ts->map, (const char *)&t, sizeof(t))))
+			buf_puts(out, known);
 		pthread_mutex_unlock(&ts->lock);
 		if (known)
 			return;

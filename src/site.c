@@ -303,7 +303,6 @@ page_borrow_link(struct page *p, const char *target, const char *type, unsigned 
 	append_link(p, (char *)target, type, line, true);
 }
 
-
 /* Looks up name exactly, then case-insensitively. */
 static struct page *
 lookup(const struct site *s, const char *name, size_t n)
