@@ -320,29 +320,40 @@ mark_writing(struct output *o)
 
 /* Writes data to the file name in the place at through a temporary file
  * (named with pid) and rename. A temporary file a killed run of the same
- * process id left is removed first. */
+ * process id left is removed first.
+ *
+ * In a directory this write made (at->sub), the file is written in place:
+ * nothing was there to be replaced, nobody links to it yet, and the
+ * rename cost a tenth of a full build's system time. A build killed while
+ * writing it leaves it short, the last state not saved: the next build
+ * renders the page again, finds the bytes differ and replaces it. */
 static int
 replace(const struct place *at, const char *name, const char *data, size_t len, long pid)
 {
-	char tmp[2 * NAME_MAX + 32], path[2 * NAME_MAX + 2];
-	const char *slash = at->sub[0] ? "/" : "";
-	int fd, saved;
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	char file[2 * NAME_MAX + 32];
+	bool direct = at->sub[0] != '\0';
+	int fd, saved, rc;
 
-	if (strlen(name) > NAME_MAX) {	/* path would hold it cut short */
+	if (strlen(name) > NAME_MAX) {	/* file would hold it cut short */
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s%s.%.200s.weft-%ld", at->sub, slash, name, pid);
-	snprintf(path, sizeof(path), "%s%s%s", at->sub, slash, name);
-	fd = openat(at->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-	if (fd < 0 && errno == EEXIST && unlinkat(at->fd, tmp, 0) == 0)
-		fd = openat(at->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (direct)
+		snprintf(file, sizeof(file), "%s/%s", at->sub, name);
+	else
+		snprintf(file, sizeof(file), ".%.200s.weft-%ld", name, pid);
+	fd = openat(at->fd, file, flags, 0666);
+	if (fd < 0 && !direct && errno == EEXIST && unlinkat(at->fd, file, 0) == 0)
+		fd = openat(at->fd, file, flags, 0666);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) < 0 || close(fd) < 0 ||
-	    renameat(at->fd, tmp, at->fd, path) < 0) {
+	rc = write_all(fd, data, len);
+	if (close(fd) < 0)
+		rc = -1;
+	if (rc < 0 || (!direct && renameat(at->fd, file, at->fd, name) < 0)) {
 		saved = errno;
-		unlinkat(at->fd, tmp, 0);
+		unlinkat(at->fd, file, 0);
 		errno = saved;
 		return -1;
 	}

@@ -119,6 +119,20 @@ run "$WEFT" build
 check_status 0 "a build after a killed one succeeds"
 check_no_file public/posts/.index.html.weft-12345 "the killed build's temporary is swept"
 check_no_file .weft/writing "and the marker removed"
+# A page's directory made in a build is written into in place: a build
+# killed then leaves the new page short, and no state that knows it.
+: >.weft/writing
+mkdir -p public/posts/fresh
+printf '<html><body><p>Fre' >public/posts/fresh/index.html
+printf 'A fresh post.\n' >posts/fresh.mdwn
+run "$WEFT" build
+check_status 0 "a build after one killed writing a new page succeeds"
+check_grep '<p>A fresh post.</p>' public/posts/fresh/index.html "and writes the page whole"
+check_grep '</html>' public/posts/fresh/index.html "to its end"
+rm posts/fresh.mdwn
+run "$WEFT" build
+check_status 0 "the fresh post gone"
+check_no_file public/posts/fresh "its directory goes with it"
 
 # -d puts the output elsewhere, relative to the current directory.
 run "$WEFT" build -d "$T/elsewhere"
