@@ -389,6 +389,24 @@ render_one(size_t i, unsigned w, void *arg)
 	p->render_us = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 }
 
+/* The render pass's jobs: when the theme changed, its stylesheet first
+ * (libsass holds one core for a while, which the others spend on pages),
+ * then the pages in b->order. write_theme writes the stylesheet after. */
+static void
+render_job(size_t i, unsigned w, void *arg)
+{
+	struct build *b = arg;
+
+	if (b->theme_changed) {
+		if (i == 0) {
+			b->css_rc = theme_css(&b->theme, &b->css);
+			return;
+		}
+		i--;
+	}
+	render_one(i, w, b);
+}
+
 static int
 by_render_time(const void *x, const void *y)
 {
@@ -514,7 +532,7 @@ theme_write(struct build *b, const char *path, const char *data, size_t len)
 static int
 write_theme(struct build *b)
 {
-	struct buf css = BUF_INIT, text = BUF_INIT, rel = BUF_INIT;
+	struct buf text = BUF_INIT, rel = BUF_INIT;
 	struct vec files = VEC_INIT;
 	size_t i;
 	int rc = 0, r;
@@ -530,11 +548,11 @@ write_theme(struct build *b)
 		}
 		return 0;
 	}
-	r = theme_css(&b->theme, &css);
+	r = b->css_rc;
 	if (r < 0)
 		rc = -1;
 	else if (r == 0 && !site_page(&b->site, "style.css") &&
-		 theme_write(b, "style.css", css.data, css.len) < 0)
+		 theme_write(b, "style.css", b->css.data, b->css.len) < 0)
 		rc = -1;
 	theme_static(&b->theme, &files);
 	for (i = 0; i < files.n; i++) {
@@ -548,7 +566,6 @@ write_theme(struct build *b)
 		free(files.v[i]);
 	}
 	vec_release(&files);
-	buf_release(&css);
 	buf_release(&text);
 	buf_release(&rel);
 	return rc;
@@ -646,6 +663,7 @@ release(struct build *b)
 	plan_end(b);
 	free(b->order);
 	buf_release(&b->phases);
+	buf_release(&b->css);
 	for (i = 0; i < b->theme_outputs.n; i++)
 		free(b->theme_outputs.v[i]);
 	vec_release(&b->theme_outputs);
@@ -678,6 +696,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 		pthread_mutex_init(&b.times_shown[i].lock, NULL);
 		strmap_init(&b.times_shown[i].map);
 	}
+	buf_init(&b.css);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	b.opts = *opts;
 	b.diag = d;
@@ -715,7 +734,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 	diag_hold(d);
 	order_render(&b);
 	b.rendering = true;
-	pool_run(b.nthreads, b.site.pages.n, render_one, &b);
+	pool_run(b.nthreads, b.site.pages.n + b.theme_changed, render_job, &b);
 	b.rendering = false;
 	diag_flush(d);
 	phase(&b, "render");

@@ -101,6 +101,8 @@ struct build {
 	bool rendering;		/* in the render pass: pages and their state are final */
 	struct page **order;	/* the render pass's pages, the costliest first */
 	struct vec theme_outputs;	/* char *: files written for the theme */
+	struct buf css;		/* the theme's stylesheet, compiled in the render pass */
+	int css_rc;		/* as theme_css returned */
 	struct timespec phase_start;	/* for the phase times -v shows */
 	struct buf phases;
 };

@@ -55,4 +55,21 @@ check_status 0 "a site plugin calls weft.html_safe"
 for want in "1 \[SAFE\]" "2 \[SAFE\]" "3 \[UNSAFE\]" "4 \[UNSAFE\]" "5 \[UNSAFE\]" "6 \[UNSAFE\]" "7 \[UNSAFE\]"; do
 	check_grep "$want" public/probe/index.html "html_safe: $want"
 done
+
+# The theme's stylesheet is compiled while pages render, and written
+# after them: an error in it names the file and line and fails the build,
+# the pages written all the same; mended, the stylesheet comes back.
+"$WEFT" vendor >/dev/null 2>&1
+cp themes/default/scss/style.scss "$T/style.scss"
+printf '\n.broken { color: ; }\n' >>themes/default/scss/style.scss
+rm -rf public
+run "$WEFT" build
+check_status 1 "a stylesheet that does not compile fails the build"
+check_grep 'themes/default/scss/style.scss:[0-9]' "$T/err" "naming its file and line"
+check_file public/probe/index.html "the pages are written all the same"
+check_no_file public/style.css "no stylesheet is written"
+cp "$T/style.scss" themes/default/scss/style.scss
+run "$WEFT" build
+check_status 0 "the stylesheet mended, the site builds"
+check_grep 'body' public/style.css "and the stylesheet is written"
 done_testing
