@@ -156,11 +156,16 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 	local links = tag_links(page)
 	if #links == 0 then return end
 	if template:uses("tags") then
-		local rows = {}
+		-- The rows made in C: the hook runs for every page.
+		local targets, texts = links, {}
 		for i, l in ipairs(links) do
-			rows[i] = { link = htmllink(l, { from = page, rel = "tag", text = tagname(l) }) }
+			texts[i] = tagname(l)
+			if l:byte(-1) == 47 then	-- as htmllink: without a trailing "/"
+				if targets == links then targets = table.move(links, 1, #links, 1, {}) end
+				targets[i] = l:sub(1, -2)
+			end
 		end
-		vars.tags = rows
+		weft.link_loop(vars, "tags", "link", targets, { from = page, rel = "tag", texts = texts })
 	end
 	if template:uses("categories") then
 		local rows = {}

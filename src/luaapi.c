@@ -1249,6 +1249,63 @@ l_absurl(lua_State *L)
 	return 1;
 }
 
+/* weft.link's options, read once for any number of links. */
+struct link_opts {
+	struct ctx ctx;		/* the current one, from the from= page */
+	const char *text, *anchor;
+	bool noimageinline;
+	struct htmllink_attrs attrs;
+};
+
+/* Reads the options table at opts (0: none) into o; an error when no page
+ * is being written. The strings stay the table's. */
+static void
+link_opts(lua_State *L, int opts, struct link_opts *o)
+{
+	struct ctx *c = current(L);
+	struct page *from = NULL;
+
+	if (!c || !c->dest)
+		luaL_error(L, "weft.link needs a page being built");
+	o->ctx = *c;
+	if (opts) {
+		lua_getfield(L, opts, "from");
+		from = opt_page(L, -1);
+		lua_pop(L, 1);
+	}
+	if (from)
+		o->ctx.page = from;
+	o->text = opt_string(L, opts, "text");
+	o->anchor = opt_string(L, opts, "anchor");
+	o->noimageinline = opt_bool(L, opts, "noimageinline");
+	o->attrs.rel = opt_string(L, opts, "rel");
+	o->attrs.class = opt_string(L, opts, "class");
+	o->attrs.title = opt_string(L, opts, "title");
+}
+
+/* Appends the link to the target at idx (a page, or a link as written)
+ * with text (NULL: the target's title) to out, its lookup recorded. */
+static void
+put_link(lua_State *L, struct buf *out, int idx, struct link_opts *o, const char *text)
+{
+	struct page *to = lua_isuserdata(L, idx) ? check_page(L, idx) : NULL;
+	struct buf target = BUF_INIT;
+
+	if (to) {
+		buf_printf(&target, "/%s", to->name);
+	} else {
+		size_t len;
+		const char *t = luaL_checklstring(L, idx, &len);
+
+		linkpage(&target, t, len);
+	}
+	lookup_link(L, o->ctx.page->name, target.data, target.len);
+	preprocess_htmllink_attrs(out, &o->ctx, target.data, target.len, text,
+				  text ? strlen(text) : 0, o->anchor,
+				  o->anchor ? strlen(o->anchor) : 0, o->noimageinline, &o->attrs);
+	buf_release(&target);
+}
+
 /* weft.link(target [, {text=, anchor=, from=, noimageinline=, rel=, class=,
  * title=}]): ikiwiki's htmllink from the current page to target, shown on
  * the page being written; text and the attributes are HTML, used as they
@@ -1256,43 +1313,52 @@ l_absurl(lua_State *L)
 static int
 l_link(lua_State *L)
 {
-	struct ctx *c = current(L), tmp;
-	struct page *to = lua_isuserdata(L, 1) ? check_page(L, 1) : NULL;
-	int opts = lua_istable(L, 2) ? 2 : 0;
-	const char *text = opt_string(L, opts, "text");
-	const char *anchor = opt_string(L, opts, "anchor");
-	struct buf target = BUF_INIT, out = BUF_INIT;
-	struct page *from = NULL;
-	struct htmllink_attrs attrs;
+	struct link_opts o;
+	struct buf out = BUF_INIT;
 
-	if (!c || !c->dest)
-		return luaL_error(L, "weft.link needs a page being built");
-	tmp = *c;
-	if (opts) {
-		lua_getfield(L, opts, "from");
-		from = opt_page(L, -1);
-		lua_pop(L, 1);
-	}
-	if (from)
-		tmp.page = from;
-	if (to) {
-		buf_printf(&target, "/%s", to->name);
-	} else {
-		size_t len;
-		const char *t = luaL_checklstring(L, 1, &len);
-
-		linkpage(&target, t, len);
-	}
-	attrs.rel = opt_string(L, opts, "rel");
-	attrs.class = opt_string(L, opts, "class");
-	attrs.title = opt_string(L, opts, "title");
-	lookup_link(L, tmp.page->name, target.data, target.len);
-	preprocess_htmllink_attrs(&out, &tmp, target.data, target.len, text,
-				  text ? strlen(text) : 0, anchor, anchor ? strlen(anchor) : 0,
-				  opt_bool(L, opts, "noimageinline"), &attrs);
+	link_opts(L, lua_istable(L, 2) ? 2 : 0, &o);
+	put_link(L, &out, 1, &o, o.text);
 	lua_pushlstring(L, out.data, out.len);
-	buf_release(&target);
 	buf_release(&out);
+	return 1;
+}
+
+/* weft.link_loop(vars, loop, field, targets [, options]): sets the loop of
+ * a pagetemplate hook's vars (replacing what was there) to a row for each
+ * of targets, whose field is weft.link(target, options), with the text
+ * options.texts[i] when given. Returns the number of rows. The tag
+ * plugin's TAGS: one call for a page's tags, where a call and an options
+ * table for each, then the rows turned into the template's, cost more than
+ * the links. */
+static int
+l_link_loop(lua_State *L)
+{
+	struct tvars *v = check_vars(L, 1);
+	const char *loop = luaL_checkstring(L, 2), *field = luaL_checkstring(L, 3);
+	int opts = lua_istable(L, 5) ? 5 : 0, texts = 0;
+	struct link_opts o;
+	struct buf out = BUF_INIT;
+	lua_Integer i, n;
+
+	luaL_checktype(L, 4, LUA_TTABLE);
+	link_opts(L, opts, &o);
+	if (opts && lua_getfield(L, opts, "texts") == LUA_TTABLE)
+		texts = lua_gettop(L);
+	tvars_clear(v, loop);
+	n = (lua_Integer)lua_rawlen(L, 4);
+	for (i = 1; i <= n; i++) {
+		const char *text = o.text;
+
+		lua_rawgeti(L, 4, i);
+		if (texts && lua_rawgeti(L, texts, i) != LUA_TNIL)
+			text = lua_tostring(L, -1);
+		buf_reset(&out);
+		put_link(L, &out, texts ? -2 : -1, &o, text);
+		tvars_setn(tvars_add_row(v, loop), field, out.data, out.len);
+		lua_pop(L, texts ? 2 : 1);
+	}
+	buf_release(&out);
+	lua_pushinteger(L, n);
 	return 1;
 }
 
@@ -2340,6 +2406,7 @@ luaapi_open(lua_State *L)
 		{ "sort", l_sort }, { "depends", l_depends }, { "bestlink", l_bestlink },
 		{ "parentlinks", l_parentlinks },
 		{ "url", l_url }, { "absurl", l_absurl }, { "link", l_link },
+		{ "link_loop", l_link_loop },
 		{ "content", l_content }, { "preprocess", l_preprocess },
 		{ "htmlize", l_htmlize_text }, { "template", l_template },
 		{ "template_from", l_template_from },

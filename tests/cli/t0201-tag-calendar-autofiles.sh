@@ -75,4 +75,38 @@ X
 	cd "$T" || exit 1
 	rm -rf "$T/rounds"
 done
+
+# weft.link_loop, the TAGS rows' way in: a loop of links from C, to pages
+# or links as written, with texts or the targets' titles, a missing one
+# shown as ikiwiki's createlink; what it found is recorded, so a page that
+# appears makes the link.
+site "$T/loop"
+cd "$T/loop" || exit 1
+printf 'add_plugins: [rows]\n' >>weft.yaml
+mkdir -p plugins
+printf 'Alpha page.\n' >alpha.mdwn
+printf 'Beta page.\n' >beta.mdwn
+printf 'Rows here.\n' >rows.mdwn
+cat >plugins/rows.lua <<'X'
+weft.hook("pagetemplate", function(page, dest, vars, template)
+	if page.name ~= "rows" or page ~= dest then return end
+	vars.tags = { { link = "replaced" } }
+	local n = weft.link_loop(vars, "tags", "link", { "alpha", weft.page("beta"), "gamma" },
+				 { texts = { "First <em>A</em>" }, rel = "tag" })
+	vars.title = "rows " .. n
+end)
+X
+run "$WEFT" build
+check_status 0 "a site plugin makes a loop of links"
+out=public/rows/index.html
+check_grep '<a href="../alpha/" rel="tag">First <em>A</em></a>' $out "a link as written, with its text as HTML"
+check_grep '<a href="../beta/" rel="tag">beta</a>' $out "a page, titled by its name"
+check_grep '<span class="createlink">gamma</span>' $out "a missing page shown as ikiwiki does"
+check_no_grep 'replaced' $out "the loop is replaced, not added to"
+check_grep '<title>rows 3</title>' $out "the number of rows returned"
+printf 'Gamma page.\n' >gamma.mdwn
+run "$WEFT" build
+check_status 0 "the missing page added"
+check_grep '<a href="../gamma/" rel="tag">gamma</a>' $out "the page with the loop links to it now"
+cd "$T" || exit 1
 done_testing
