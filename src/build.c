@@ -734,7 +734,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 	diag_hold(d);
 	order_render(&b);
 	b.rendering = true;
-	pool_run(b.nthreads, b.site.pages.n + b.theme_changed, render_job, &b);
+	pool_run(b.nthreads, b.site.pages.n + (b.theme_changed ? 1 : 0), render_job, &b);
 	b.rendering = false;
 	diag_flush(d);
 	phase(&b, "render");

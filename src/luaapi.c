@@ -1349,9 +1349,15 @@ l_link_loop(lua_State *L)
 	for (i = 1; i <= n; i++) {
 		const char *text = o.text;
 
-		lua_rawgeti(L, 4, i);
-		if (texts && lua_rawgeti(L, texts, i) != LUA_TNIL)
+		if (lua_rawgeti(L, 4, i) != LUA_TSTRING && !lua_isuserdata(L, -1))
+			luaL_error(L, "weft.link_loop: target %d is a %s, not a page or a link",
+				   (int)i, luaL_typename(L, -1));
+		if (texts && lua_rawgeti(L, texts, i) != LUA_TNIL) {
+			if (!lua_isstring(L, -1))
+				luaL_error(L, "weft.link_loop: text %d is a %s", (int)i,
+					   luaL_typename(L, -1));
 			text = lua_tostring(L, -1);
+		}
 		buf_reset(&out);
 		put_link(L, &out, texts ? -2 : -1, &o, text);
 		tvars_setn(tvars_add_row(v, loop), field, out.data, out.len);

@@ -323,10 +323,11 @@ mark_writing(struct output *o)
  * process id left is removed first.
  *
  * In a directory this write made (at->sub), the file is written in place:
- * nothing was there to be replaced, nobody links to it yet, and the
- * rename cost a tenth of a full build's system time. A build killed while
- * writing it leaves it short, the last state not saved: the next build
- * renders the page again, finds the bytes differ and replaces it. */
+ * nothing was there, so no reader can find half of it where a whole file
+ * was, and the rename cost a tenth of a full build's system time. A build
+ * killed while writing it leaves it short, the last state not saved: the
+ * next build renders the page again, finds the bytes differ and replaces
+ * it. */
 static int
 replace(const struct place *at, const char *name, const char *data, size_t len, long pid)
 {

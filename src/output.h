@@ -44,10 +44,10 @@ void output_close(struct output *o);
  * Claims path (relative to destdir) for owner and writes data there unless
  * the file already holds exactly these bytes. The write goes to a temporary
  * file in the same directory, then rename(2); in a directory this call
- * made, where there is nothing to replace, to the file itself. A path that is not clean or
- * climbs out of destdir, a directory on the way that is a symlink, or a path
- * already claimed by another owner in this build are errors (reported as
- * "owner: ..."). Thread-safe.
+ * made, where there is nothing to replace, to the file itself. A path that
+ * is not clean or climbs out of destdir, a directory on the way that is a
+ * symlink, or a path already claimed by another owner in this build are
+ * errors (reported as "owner: ..."). Thread-safe.
  */
 int output_write(struct output *o, const char *path, const char *data,
 		 size_t len, const char *owner);

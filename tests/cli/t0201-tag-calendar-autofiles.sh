@@ -108,5 +108,9 @@ printf 'Gamma page.\n' >gamma.mdwn
 run "$WEFT" build
 check_status 0 "the missing page added"
 check_grep '<a href="../gamma/" rel="tag">gamma</a>' $out "the page with the loop links to it now"
+sed -i 's/{ "alpha", weft.page("beta"), "gamma" }/{ "alpha", {} }/' plugins/rows.lua
+run "$WEFT" build
+check_status 1 "a target neither a page nor a link fails the page"
+check_grep 'weft.link_loop: target 2 is a table' "$T/err" "and says which"
 cd "$T" || exit 1
 done_testing
