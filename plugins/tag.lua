@@ -82,13 +82,16 @@ local function tagname(link)
 	return name
 end
 
--- ikiwiki's htmllink(from, dest, link, opts) with the rel attribute, shown
--- on the page being written (dest): weft.link's, its options (from=,
--- text=, rel=) passed on as they are (the hook makes them for every tag
--- of every page: one table each).
+-- A tag link as ikiwiki's htmllink takes it: without a trailing "/".
+local function target_of(link)
+	if link:byte(-1) == 47 then return link:sub(1, -2) end
+	return link
+end
+
+-- ikiwiki's htmllink(from, dest, link, opts), shown on the page being
+-- written (dest): weft.link's, its options (from=, text=) passed on.
 local function htmllink(link, o)
-	if link:sub(-1) == "/" then link = link:sub(1, -2) end
-	return weft.link(link, o)
+	return weft.link(target_of(link), o)
 end
 
 -- The tags a directive names: each parameter's key, or the bare word.
@@ -157,13 +160,9 @@ weft.hook("pagetemplate", function(page, dest, vars, template)
 	if #links == 0 then return end
 	if template:uses("tags") then
 		-- The rows made in C: the hook runs for every page.
-		local targets, texts = links, {}
+		local targets, texts = {}, {}
 		for i, l in ipairs(links) do
-			texts[i] = tagname(l)
-			if l:byte(-1) == 47 then	-- as htmllink: without a trailing "/"
-				if targets == links then targets = table.move(links, 1, #links, 1, {}) end
-				targets[i] = l:sub(1, -2)
-			end
+			texts[i], targets[i] = tagname(l), target_of(l)
 		end
 		weft.link_loop(vars, "tags", "link", targets, { from = page, rel = "tag", texts = texts })
 	end
