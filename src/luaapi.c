@@ -1344,20 +1344,25 @@ l_link_loop(lua_State *L)
 	link_opts(L, opts, &o);
 	if (opts && lua_getfield(L, opts, "texts") == LUA_TTABLE)
 		texts = lua_gettop(L);
-	tvars_clear(v, loop);
 	n = (lua_Integer)lua_rawlen(L, 4);
+	/* Checked before any row is made: an error then would leak them. */
+	for (i = 1; i <= n; i++) {
+		if (lua_rawgeti(L, 4, i) == LUA_TUSERDATA)
+			check_page(L, -1);
+		else if (!lua_isstring(L, -1))
+			luaL_error(L, "weft.link_loop: target %d is a %s, not a page or a link",
+				   (int)i, luaL_typename(L, -1));
+		if (texts && lua_rawgeti(L, texts, i) != LUA_TNIL && !lua_isstring(L, -1))
+			luaL_error(L, "weft.link_loop: text %d is a %s", (int)i, luaL_typename(L, -1));
+		lua_pop(L, texts ? 2 : 1);
+	}
+	tvars_clear(v, loop);
 	for (i = 1; i <= n; i++) {
 		const char *text = o.text;
 
-		if (lua_rawgeti(L, 4, i) != LUA_TSTRING && !lua_isuserdata(L, -1))
-			luaL_error(L, "weft.link_loop: target %d is a %s, not a page or a link",
-				   (int)i, luaL_typename(L, -1));
-		if (texts && lua_rawgeti(L, texts, i) != LUA_TNIL) {
-			if (!lua_isstring(L, -1))
-				luaL_error(L, "weft.link_loop: text %d is a %s", (int)i,
-					   luaL_typename(L, -1));
+		lua_rawgeti(L, 4, i);
+		if (texts && lua_rawgeti(L, texts, i) != LUA_TNIL)
 			text = lua_tostring(L, -1);
-		}
 		buf_reset(&out);
 		put_link(L, &out, texts ? -2 : -1, &o, text);
 		tvars_setn(tvars_add_row(v, loop), field, out.data, out.len);
