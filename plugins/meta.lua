@@ -190,10 +190,13 @@ local function site_url()
 	return url ~= "" and url or nil
 end
 
+-- An empty table that stays so: the other parameters of a directive with
+-- one, the state of a page without any.
+local NONE = setmetatable({}, { __newindex = function() error("read only", 2) end })
+
 -- The directive's field, its value and its other parameters (the last of
 -- each key wins, as in the Perl hash; page, destpage, preview are ikiwiki's
 -- own and dropped).
-local NONE = setmetatable({}, { __newindex = function() error("read only", 2) end })
 
 local function parse_args(args)
 	local first = args[1]
@@ -449,7 +452,7 @@ local TEXT_FIELDS, WIKI_FIELDS = { "description", "author" }, { "license", "copy
 -- once (a page shows in its own template and in every list of it; a tag
 -- page lists hundreds), read and never written while pages render, when
 -- page state no longer changes.
-local states, NONE = {}, {}
+local states = {}
 local function state_of(page)
 	local meta = states[page]
 	if not meta then
