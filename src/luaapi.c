@@ -1299,9 +1299,9 @@ put_link(lua_State *L, struct buf *out, int idx, struct link_opts *o, const char
 
 		linkpage(&target, t, len);
 	}
-	lookup_link(L, o->ctx.page->name, target.data, target.len);
-	preprocess_htmllink_attrs(out, &o->ctx, target.data, target.len, text,
-				  text ? strlen(text) : 0, o->anchor,
+	preprocess_htmllink_attrs(out, &o->ctx,
+				  lookup_link(L, o->ctx.page->name, target.data, target.len),
+				  target.data, target.len, text, text ? strlen(text) : 0, o->anchor,
 				  o->anchor ? strlen(o->anchor) : 0, o->noimageinline, &o->attrs);
 	buf_release(&target);
 }

@@ -106,18 +106,18 @@ preprocess_htmllink(struct buf *out, struct ctx *c, const char *target,
 		    size_t targetlen, const char *text, size_t textlen,
 		    const char *anchor, size_t anchorlen, bool noimage)
 {
-	preprocess_htmllink_attrs(out, c, target, targetlen, text, textlen,
-				  anchor, anchorlen, noimage, NULL);
+	struct page *to = site_bestlink(&c->b->site, c->page->name, target, targetlen);
+
+	preprocess_htmllink_attrs(out, c, to, target, targetlen, text, textlen, anchor,
+				  anchorlen, noimage, NULL);
 }
 
 void
-preprocess_htmllink_attrs(struct buf *out, struct ctx *c, const char *target,
-			  size_t targetlen, const char *text, size_t textlen,
-			  const char *anchor, size_t anchorlen, bool noimage,
+preprocess_htmllink_attrs(struct buf *out, struct ctx *c, const struct page *to,
+			  const char *target, size_t targetlen, const char *text,
+			  size_t textlen, const char *anchor, size_t anchorlen, bool noimage,
 			  const struct htmllink_attrs *attrs)
 {
-	struct site *s = &c->b->site;
-	struct page *to = site_bestlink(s, c->page->name, target, targetlen);
 	struct buf title = BUF_INIT, href = BUF_INIT;
 
 	if (text) {

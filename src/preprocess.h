@@ -42,11 +42,12 @@ void preprocess_htmllink(struct buf *out, struct ctx *c, const char *target,
 			 size_t targetlen, const char *text, size_t textlen,
 			 const char *anchor, size_t anchorlen, bool noimage);
 /* The same, with attributes for the <a> (rel, class, title: each NULL or
- * HTML-escaped already), as ikiwiki's htmllink options. */
+ * HTML-escaped already), as ikiwiki's htmllink options, and to, the
+ * target's bestlink from c->page as the caller found it (NULL: none). */
 struct htmllink_attrs {
 	const char *rel, *class, *title;
 };
-void preprocess_htmllink_attrs(struct buf *out, struct ctx *c,
+void preprocess_htmllink_attrs(struct buf *out, struct ctx *c, const struct page *to,
 			       const char *target, size_t targetlen,
 			       const char *text, size_t textlen,
 			       const char *anchor, size_t anchorlen, bool noimage,
