@@ -72,6 +72,8 @@ struct build {
 	struct depstore deps;
 	struct state old;	/* the last build's state */
 	bool incremental;	/* it holds: compare against it */
+	bool same_pages;	/* the last build's pages by name (plan_same_pages) */
+	bool links_stand;	/* and every link leads where it led (plan_changes) */
 	bool theme_changed;
 	char *statefile;
 	char *digest_config, *digest_plugins, *digest_theme;

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -610,6 +611,8 @@ templates_changed(struct build *b, const struct deps *d)
 	const char *name;
 	size_t iter = 0;
 
+	if (b->changed_templates.count == 0)
+		return false;
 	while (d && (name = deps_next_template(d, &iter)))
 		if (strmap_gets(&b->changed_templates, name))
 			return true;
@@ -783,12 +786,36 @@ plan_same_pages(struct build *b)
 {
 	size_t i;
 
+	b->same_pages = false;
 	if (!b->incremental || b->site.pages.n != b->old.pages.count)
 		return false;
 	for (i = 0; i < b->site.pages.n; i++) {
 		const struct page *p = b->site.pages.v[i];
 
 		if (!p->old && !strmap_gets(&b->old.pages, p->name))
+			return false;
+	}
+	b->same_pages = true;
+	return true;
+}
+
+/* Whether every link leads where it led in the last build, so no page's
+ * backlinks moved either: the pages are the same, and each page's links
+ * are the ones restored (site_link took them where they led) or lead to
+ * the same pages as its record's. Only the pages scanned again are
+ * compared, a few in a build after an edit. */
+static bool
+links_stand(struct build *b)
+{
+	size_t i;
+
+	if (!b->same_pages)
+		return false;
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+		const struct state_page *o = p->old ? p->old : strmap_gets(&b->old.pages, p->name);
+
+		if (!(p->restored && p->links_kept) && !(o && same_resolved(p, o)))
 			return false;
 	}
 	return true;
@@ -811,10 +838,23 @@ compare_one(size_t i, unsigned w, void *arg)
 	}
 	if (!p->restored)
 		compare_scan(p);
-	if (!same_resolved(p, p->old))
-		p->change |= CHANGE_RESOLVED;
-	if (plan_backlinks_hash(p) != p->old->backlinks_hash)
-		p->change |= CHANGE_BACKLINKS;
+	if (b->links_stand) {
+		/* Its backlinks are the last build's, and so is their hash:
+		 * not made again from every backlink's name. */
+#ifdef WEFT_CHECK_STATE
+		if (plan_backlinks_hash(p) != p->old->backlinks_hash) {
+			fprintf(stderr, "weft: plan: the backlinks of %s moved\n", p->name);
+			abort();
+		}
+#endif
+		p->backlinks_hash = p->old->backlinks_hash;
+		p->backlinks_hashed = true;
+	} else {
+		if (!same_resolved(p, p->old))
+			p->change |= CHANGE_RESOLVED;
+		if (plan_backlinks_hash(p) != p->old->backlinks_hash)
+			p->change |= CHANGE_BACKLINKS;
+	}
 	if (!p->render_deps) {
 		p->render_deps = p->old->render;
 		p->old->render = NULL;
@@ -828,6 +868,7 @@ plan_changes(struct build *b)
 	size_t i, iter = 0, n = b->site.pages.n;
 
 	if (b->incremental) {
+		b->links_stand = links_stand(b);
 		pool_run(pool_threads(b->nthreads, n), n, compare_one, b);
 		for (i = 0; i < n; i++) {
 			struct page *p = b->site.pages.v[i];
@@ -836,7 +877,8 @@ plan_changes(struct build *b)
 			if (p->change & CHANGED_ITSELF)
 				vec_push(&b->changed, p);
 		}
-		while ((e = strmap_next(&b->old.pages, &iter)))
+		/* With the same pages, none is gone. */
+		while (!b->same_pages && (e = strmap_next(&b->old.pages, &iter)))
 			if (!site_page(&b->site, e->key))
 				vec_push(&b->deleted, e->key);
 	}
@@ -976,6 +1018,7 @@ static void
 save_templates(struct build *b, struct state *st)
 {
 	struct buf d = BUF_INIT;
+	const char *last = NULL;
 	size_t i;
 
 	for (i = 0; i < b->site.pages.n; i++) {
@@ -984,11 +1027,18 @@ save_templates(struct build *b, struct state *st)
 		size_t iter = 0;
 
 		while (p->render_deps && (name = deps_next_template(p->render_deps, &iter))) {
-			void **slot = strmap_slot(&st->templates, name, strlen(name));
-			const char *known = strmap_gets(&b->template_digests, name);
+			void **slot;
+			const char *known;
 
+			/* Page after page uses the same template: not looked
+			 * up again. */
+			if (last && strcmp(name, last) == 0)
+				continue;
+			last = name;
+			slot = strmap_slot(&st->templates, name, strlen(name));
 			if (*slot)
 				continue;
+			known = strmap_gets(&b->template_digests, name);
 			if (!known)
 				known = theme_digest_read(&b->theme, name);
 			if (known) {
