@@ -351,8 +351,29 @@ order_render(struct build *b)
 	free(c);
 }
 
-/* Writes a page or copies a file this build must; claims the outputs of
- * the others, so they stay. */
+/* Claims the outputs of the pages this build does not render, so they
+ * stay: before the render pass, on one thread (an edit keeps nearly every
+ * page's, and workers claiming them by turns spent half their time waiting
+ * for the lock). */
+static void
+keep_unrendered(struct build *b)
+{
+	size_t i, k;
+
+	output_reserve(&b->out, b->site.pages.n);
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+		const char *owner = p->src ? p->src : p->name;
+
+		if (!p->dest || p->render)
+			continue;
+		output_keep(&b->out, p->dest, owner);
+		for (k = 0; p->render_deps && k < p->render_deps->outputs.n; k++)
+			output_keep(&b->out, p->render_deps->outputs.v[k], owner);
+	}
+}
+
+/* Writes a page or copies a file this build must. */
 static void
 render_one(size_t i, unsigned w, void *arg)
 {
@@ -361,16 +382,9 @@ render_one(size_t i, unsigned w, void *arg)
 	struct ctx c = { b, w, p, p, 0, NULL, false };
 	struct buf src = BUF_INIT;
 	struct timespec t0, t1;
-	size_t k;
 
-	if (!p->dest)
+	if (!p->dest || !p->render)
 		return;
-	if (!p->render) {
-		output_keep(&b->out, p->dest, p->src ? p->src : p->name);
-		for (k = 0; p->render_deps && k < p->render_deps->outputs.n; k++)
-			output_keep(&b->out, p->render_deps->outputs.v[k], p->src ? p->src : p->name);
-		return;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (p->kind == SRC_PAGE) {
 		deps_free(p->render_deps);
@@ -733,6 +747,7 @@ build_run(const struct build_opts *opts, struct diag *d)
 	phase(&b, "link");
 	diag_hold(d);
 	order_render(&b);
+	keep_unrendered(&b);
 	b.rendering = true;
 	pool_run(b.nthreads, b.site.pages.n + (b.theme_changed ? 1 : 0), render_job, &b);
 	b.rendering = false;

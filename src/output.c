@@ -436,6 +436,14 @@ output_keep(struct output *o, const char *path, const char *owner)
 	free(p);
 }
 
+void
+output_reserve(struct output *o, size_t n)
+{
+	pthread_mutex_lock(&o->lock);
+	strmap_reserve(&o->claimed, o->claimed.count + n);
+	pthread_mutex_unlock(&o->lock);
+}
+
 bool
 output_exists(struct output *o, const char *path)
 {

@@ -55,8 +55,11 @@ int output_write(struct output *o, const char *path, const char *data,
 int output_copy(struct output *o, const char *path, const char *src,
 		const char *owner);
 /* Claims path without writing, so the file the last build wrote stays:
- * for a page that failed this time, so nothing is lost. */
+ * for a page not rendered again, or one that failed this time, so
+ * nothing is lost. */
 void output_keep(struct output *o, const char *path, const char *owner);
+/* Room for n paths more to be claimed without the table growing. */
+void output_reserve(struct output *o, size_t n);
 /* Whether the file path (relative to destdir) exists. */
 bool output_exists(struct output *o, const char *path);
 /* The names in the directory dir (relative to destdir, "" for destdir
