@@ -232,7 +232,8 @@ scan_sources(struct build *b)
 	const char *keys[] = { "wikistatedir", "plugindir", "themedir" };
 	const char *prune[9];
 	char *owned[4] = { 0 };
-	struct scan_opts so = { prune, 0, NULL, false, b->nthreads, plan_source_added, b };
+	struct scan_opts so = { prune, 0, NULL, false, b->nthreads, plan_source_added, b,
+				plan_source_peek };
 	size_t i;
 	int errors;
 

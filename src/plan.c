@@ -175,6 +175,17 @@ same_stat(const struct state_source *os, const struct page *p)
 	       os->ctime_ns == p->ctime_ns && os->ino == p->ino;
 }
 
+/* The same, for a stat the walk has taken and not yet made a page of
+ * (add_source reads these fields the same way). */
+static bool
+same_stat_ahead(const struct state_source *os, const struct stat *st)
+{
+	return os->size == st->st_size &&
+	       os->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec &&
+	       os->ctime_ns == (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec &&
+	       os->ino == (uint64_t)st->st_ino;
+}
+
 /* Whether p's source differs from its record in the last build: by its
  * stat first, by its bytes when that differs (*read counts those). */
 static bool
@@ -216,6 +227,22 @@ plan_source_added(void *arg, struct page *p)
 	p->old_source = old_source(b, p, &b->walk_next, &b->walk_in_order);
 	if (!p->old_source || !same_stat(p->old_source, p))
 		start_decoding(b);
+}
+
+bool
+plan_source_peek(void *arg, size_t k, const char *rel, const struct stat *st)
+{
+	struct build *b = arg;
+	const struct vec *saved = &b->old.source_order;
+	size_t at = b->walk_next + k;
+
+	if (!b->incremental || b->decoding || !b->walk_in_order || at >= saved->n ||
+	    strcmp(saved->v[at], rel) != 0)
+		return false;
+	if (same_stat_ahead(&b->old.source_recs[at], st))
+		return true;
+	start_decoding(b);
+	return false;
 }
 
 bool

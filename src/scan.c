@@ -255,6 +255,32 @@ visit(struct walk *w, int dfd, const char *base, const struct stat *ahead, int e
 		add_source(w, rel, &st);
 }
 
+/* Shows opts->peek the directory's files in the order they will be added,
+ * from their stats taken ahead, until it has seen enough or an entry is
+ * not a plain file (a subdirectory's sources come between). */
+static void
+peek_ahead(struct walk *w, const struct entries *e, int n)
+{
+	size_t len = w->abs.len, k = 0;
+	bool more = true;
+	int i;
+
+	for (i = 0; more && i < n; i++) {
+		const char *base = e->names[i]->d_name;
+
+		if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+			continue;
+		if (e->err[i] || !S_ISREG(e->st[i].st_mode))
+			break;
+		buf_putc(&w->abs, '/');
+		buf_puts(&w->abs, base);
+		if (!pruned(w, w->abs.data) && !ignored(w, w->abs.data + w->rootlen + 1, base))
+			more = w->opts->peek(w->opts->added_arg, k++,
+					     w->abs.data + w->rootlen + 1, &e->st[i]);
+		buf_truncate(&w->abs, len);
+	}
+}
+
 static void
 walk_dir(struct walk *w, int depth)
 {
@@ -286,6 +312,8 @@ walk_dir(struct walk *w, int depth)
 		ahead.st = xcalloc((size_t)n, sizeof(*ahead.st));
 		ahead.err = xcalloc((size_t)n, sizeof(*ahead.err));
 		pool_run(w->opts->jobs, (size_t)n, stat_one, &ahead);
+		if (w->opts->peek)
+			peek_ahead(w, &ahead, n);
 	}
 	for (i = 0; i < n; i++) {
 		const char *e = names[i]->d_name;

@@ -10,6 +10,7 @@
 struct diag;
 struct page;
 struct site;
+struct stat;
 
 struct scan_opts {
 	/* Absolute paths never taken as sources: weft's state, plugin and
@@ -24,6 +25,11 @@ struct scan_opts {
 	/* Called, when set, with each source's page as the walk adds it. */
 	void (*added)(void *arg, struct page *p);
 	void *added_arg;
+	/* Called, when set, before the files of a large directory are added:
+	 * the k-th of them it will add next (k from 0), by relative path and
+	 * stat, until it returns false. A look ahead, for a caller that
+	 * wants to know early that a file changed. */
+	bool (*peek)(void *arg, size_t k, const char *rel, const struct stat *st);
 };
 
 /*
