@@ -23,6 +23,7 @@
 #include "plugin.h"
 #include "pool.h"
 #include "render.h"
+#include "scan.h"
 #include "state.h"
 #include "vcs.h"
 #include "xalloc.h"
@@ -175,15 +176,12 @@ same_stat(const struct state_source *os, const struct page *p)
 	       os->ctime_ns == p->ctime_ns && os->ino == p->ino;
 }
 
-/* The same, for a stat the walk has taken and not yet made a page of
- * (add_source reads these fields the same way). */
+/* The same, for a stat the walk has taken and not yet made a page of. */
 static bool
 same_stat_ahead(const struct state_source *os, const struct stat *st)
 {
-	return os->size == st->st_size &&
-	       os->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec &&
-	       os->ctime_ns == (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec &&
-	       os->ino == (uint64_t)st->st_ino;
+	return os->size == st->st_size && os->mtime_ns == scan_ns(&st->st_mtim) &&
+	       os->ctime_ns == scan_ns(&st->st_ctim) && os->ino == (uint64_t)st->st_ino;
 }
 
 /* Whether p's source differs from its record in the last build: by its

@@ -36,9 +36,10 @@ void plan_begin(struct build *b);
  * last build (p->old_source), and the first one that differs starts
  * decoding the last build's page records. */
 void plan_source_added(void *arg, struct page *p);
-/* A look ahead of the walk (scan_opts.peek): the k-th source it adds next
- * differs from its record, and decoding starts before the walk gets there;
- * false once that is known, or the sources are not the record's next. */
+/* A look ahead of the walk (scan_opts.peek): when the k-th source it adds
+ * next differs from its record, decoding starts before the walk gets
+ * there. False once that is known, or when the sources are not the
+ * records' next in order. */
 bool plan_source_peek(void *arg, size_t k, const char *rel, const struct stat *st);
 bool plan_sources(struct build *b);
 void plan_outputs(struct build *b);

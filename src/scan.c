@@ -77,6 +77,12 @@ scan_place(struct site *s, struct page *p, const char *htmlext)
 	buf_release(&b);
 }
 
+int64_t
+scan_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
 /* Adds the source at relative path rel. */
 static void
 add_source(struct walk *w, const char *rel, const struct stat *st)
@@ -104,8 +110,8 @@ add_source(struct walk *w, const char *rel, const struct stat *st)
 		p->type = strmap_intern(&s->types, ext, strlen(ext));
 	p->size = st->st_size;
 	p->mtime = p->ctime = st->st_mtime;
-	p->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-	p->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	p->mtime_ns = scan_ns(&st->st_mtim);
+	p->ctime_ns = scan_ns(&st->st_ctim);
 	p->ino = (uint64_t)st->st_ino;
 	vec_push(&s->unplaced, p);
 	p->walked = s->unplaced.n;

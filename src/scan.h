@@ -6,11 +6,13 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct diag;
 struct page;
 struct site;
 struct stat;
+struct timespec;
 
 struct scan_opts {
 	/* Absolute paths never taken as sources: weft's state, plugin and
@@ -42,6 +44,10 @@ struct scan_opts {
  * reads no file. Returns the number of errors reported.
  */
 int scan_tree(struct site *s, const struct scan_opts *o, struct diag *d);
+
+/* A stat's time in nanoseconds, as pages keep their sources' mtime and
+ * ctime to tell them from their records. */
+int64_t scan_ns(const struct timespec *t);
 
 /*
  * Fills dest and url of the pages scan_tree found, with up to jobs
