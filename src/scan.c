@@ -188,6 +188,20 @@ ignored(const struct walk *w, const char *rel, const char *base)
 	return false;
 }
 
+/* Whether a listing's entry is the directory itself or its parent. */
+static bool
+dot_entry(const char *name)
+{
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/* Whether the entry whose path is in w->abs, named base, is left out. */
+static bool
+left_out(const struct walk *w, const char *base)
+{
+	return pruned(w, w->abs.data) || ignored(w, w->abs.data + w->rootlen + 1, base);
+}
+
 static int
 entry_cmp(const struct dirent **a, const struct dirent **b)
 {
@@ -227,7 +241,7 @@ visit(struct walk *w, int dfd, const char *base, const struct stat *ahead, int e
 	struct stat st;
 	char *real;
 
-	if (pruned(w, abs) || ignored(w, rel, base))
+	if (left_out(w, base))
 		return;
 	if (ahead)
 		st = *ahead;
@@ -274,13 +288,13 @@ peek_ahead(struct walk *w, const struct entries *e, int n)
 	for (i = 0; more && i < n; i++) {
 		const char *base = e->names[i]->d_name;
 
-		if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		if (dot_entry(base))
 			continue;
 		if (e->err[i] || !S_ISREG(e->st[i].st_mode))
 			break;
 		buf_putc(&w->abs, '/');
 		buf_puts(&w->abs, base);
-		if (!pruned(w, w->abs.data) && !ignored(w, w->abs.data + w->rootlen + 1, base))
+		if (!left_out(w, base))
 			more = w->opts->peek(w->opts->added_arg, k++,
 					     w->abs.data + w->rootlen + 1, &e->st[i]);
 		buf_truncate(&w->abs, len);
@@ -324,7 +338,7 @@ walk_dir(struct walk *w, int depth)
 	for (i = 0; i < n; i++) {
 		const char *e = names[i]->d_name;
 
-		if (strcmp(e, ".") != 0 && strcmp(e, "..") != 0) {
+		if (!dot_entry(e)) {
 			buf_putc(&w->abs, '/');
 			buf_puts(&w->abs, e);
 			visit(w, dfd, e, ahead.st ? &ahead.st[i] : NULL,
