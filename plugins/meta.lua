@@ -197,7 +197,6 @@ local NONE = setmetatable({}, { __newindex = function() error("read only", 2) en
 -- The directive's field, its value and its other parameters (the last of
 -- each key wins, as in the Perl hash; page, destpage, preview are ikiwiki's
 -- own and dropped).
-
 local function parse_args(args)
 	local first = args[1]
 	if not first then return nil end
