@@ -86,19 +86,106 @@ external_link(struct buf *out, const struct dtok *tok)
 	buf_release(&url);
 }
 
+/* Whether a page name ends in an image extension after at least one
+ * other byte (case aside), as ikiwiki's htmllink checks. */
 static bool
-image(const char *name, size_t n)
+image(const char *name)
 {
-	static const char *const exts[] = { ".png", ".gif", ".jpg", ".jpeg", ".svg" };
+	static const char *const exts[] = { "png", "gif", "jpg", "jpeg", "svg" };
+	const char *dot = strrchr(name, '.');
 	size_t i;
 
-	for (i = 0; i < sizeof(exts) / sizeof(*exts); i++) {
-		size_t e = strlen(exts[i]);
-
-		if (n > e && strncasecmp(name + n - e, exts[i], e) == 0)
+	/* Most names have no '.': one scan, no comparison. */
+	if (!dot || dot == name)
+		return false;
+	for (i = 0; i < sizeof(exts) / sizeof(*exts); i++)
+		if (strcasecmp(dot + 1, exts[i]) == 0)
 			return true;
-	}
 	return false;
+}
+
+#define PUT_LIT(b, lit) buf_put((b), (lit), sizeof(lit) - 1)
+
+/* One link to write, as htmllink's arguments have it. */
+struct hlink {
+	const struct page *to;
+	const char *target, *text, *anchor;
+	size_t targetlen, textlen, anchorlen;
+	bool rawtext;		/* text is a link's text, shown through pagetitle */
+	bool noimage;
+	const struct htmllink_attrs *attrs;
+};
+
+/* Appends the link's text: its HTML, the title of its raw text, or the
+ * title of the target's last part. It stops at a NUL, as the text always
+ * did when it went through a C string. */
+static void
+put_title(struct buf *out, const struct hlink *l)
+{
+	size_t start = out->len, n = l->targetlen;
+	const char *base, *nul;
+
+	if (l->text && !l->rawtext) {
+		buf_put(out, l->text, l->textlen);
+	} else if (l->text) {
+		pagetitle(out, l->text, l->textlen, false);
+	} else {
+		while (n && l->target[n - 1] == '/')
+			n--;
+		base = l->target + n;
+		while (base > l->target && base[-1] != '/')
+			base--;
+		pagetitle(out, base, (size_t)(l->target + n - base), false);
+	}
+	if ((nul = memchr(out->data + start, '\0', out->len - start)))
+		buf_truncate(out, (size_t)(nul - out->data));
+}
+
+/* Appends <a href=...>: the pieces go straight to out, with no buffer of
+ * their own (three links a post, ten thousand posts). */
+static void
+put_anchor(struct buf *out, const struct ctx *c, const struct hlink *l)
+{
+	const struct htmllink_attrs *a = l->attrs;
+
+	PUT_LIT(out, "<a href=\"");
+	url_relative(out, c->dest->url ? c->dest->url : "", l->to->url);
+	if (l->anchor) {
+		buf_putc(out, '#');
+		buf_put(out, l->anchor, l->anchorlen);
+	}
+	buf_putc(out, '"');
+	if (a && a->rel)
+		buf_cat(out, " rel=\"", a->rel, "\"", NULL);
+	if (a && a->class)
+		buf_cat(out, " class=\"", a->class, "\"", NULL);
+	if (a && a->title)
+		buf_cat(out, " title=\"", a->title, "\"", NULL);
+	buf_putc(out, '>');
+	put_title(out, l);
+	PUT_LIT(out, "</a>");
+}
+
+static void
+htmllink(struct buf *out, const struct ctx *c, const struct hlink *l)
+{
+	if (l->to && l->to == c->dest && !l->anchor) {
+		PUT_LIT(out, "<span class=\"selflink\">");
+		put_title(out, l);
+		PUT_LIT(out, "</span>");
+	} else if (!l->to || !l->to->url) {
+		PUT_LIT(out, "<span class=\"createlink\">");
+		put_title(out, l);
+		PUT_LIT(out, "</span>");
+	} else if (!l->noimage && image(l->to->name)) {
+		PUT_LIT(out, "<img src=\"");
+		url_relative(out, c->dest->url ? c->dest->url : "", l->to->url);
+		PUT_LIT(out, "\" alt=\"");
+		put_title(out, l);
+		PUT_LIT(out, "\" />");
+	} else {
+		put_anchor(out, c, l);
+	}
 }
 
 void
@@ -118,72 +205,43 @@ preprocess_htmllink_attrs(struct buf *out, struct ctx *c, const struct page *to,
 			  size_t textlen, const char *anchor, size_t anchorlen, bool noimage,
 			  const struct htmllink_attrs *attrs)
 {
-	struct buf title = BUF_INIT, href = BUF_INIT;
+	struct hlink l = {
+		.to = to, .target = target, .targetlen = targetlen,
+		.text = text, .textlen = textlen,
+		.anchor = anchor, .anchorlen = anchorlen,
+		.noimage = noimage, .attrs = attrs,
+	};
 
-	if (text) {
-		buf_put(&title, text, textlen);
-	} else {
-		while (targetlen && target[targetlen - 1] == '/')
-			targetlen--;
-		const char *base = target + targetlen;
-
-		while (base > target && base[-1] != '/')
-			base--;
-		pagetitle(&title, base, (size_t)(target + targetlen - base), false);
-	}
-	if (to && to == c->dest && !anchor) {
-		buf_cat(out, "<span class=\"selflink\">", title.data, "</span>", NULL);
-	} else if (!to || !to->url) {
-		buf_cat(out, "<span class=\"createlink\">", title.data, "</span>", NULL);
-	} else {
-		url_relative(&href, c->dest->url ? c->dest->url : "", to->url);
-		if (!noimage && image(to->name, strlen(to->name))) {
-			buf_cat(out, "<img src=\"", href.data, "\" alt=\"", title.data, "\" />", NULL);
-		} else {
-			buf_cat(out, "<a href=\"", href.data, NULL);
-			if (anchor) {
-				buf_putc(out, '#');
-				buf_put(out, anchor, anchorlen);
-			}
-			buf_putc(out, '"');
-			if (attrs && attrs->rel)
-				buf_cat(out, " rel=\"", attrs->rel, "\"", NULL);
-			if (attrs && attrs->class)
-				buf_cat(out, " class=\"", attrs->class, "\"", NULL);
-			if (attrs && attrs->title)
-				buf_cat(out, " title=\"", attrs->title, "\"", NULL);
-			buf_cat(out, ">", title.data, "</a>", NULL);
-		}
-	}
-	buf_release(&title);
-	buf_release(&href);
+	htmllink(out, c, &l);
 }
 
+/* A wiki link: recorded in the scan pass, written in the render pass.
+ * scratch is the caller's, reused from link to link. */
 static void
-link(struct buf *out, struct ctx *c, const struct dtok *tok)
+link(struct buf *out, struct ctx *c, const struct dtok *tok, struct buf *scratch)
 {
-	struct buf target = BUF_INIT;
+	struct hlink l = { 0 };
 
 	if (external(tok->target, tok->targetlen)) {
 		if (!c->scan)
 			external_link(out, tok);
 		return;
 	}
-	linkpage(&target, tok->target, tok->targetlen);
-	if (c->scan)
-		page_add_link(c->page, target.data, target.len, NULL, tok->line);
-	else if (tok->text) {
-		struct buf text = BUF_INIT;
-
-		pagetitle(&text, tok->text, tok->textlen, false);
-		preprocess_htmllink(out, c, target.data, target.len, text.data,
-				    text.len, tok->anchor, tok->anchorlen, false);
-		buf_release(&text);
-	} else {
-		preprocess_htmllink(out, c, target.data, target.len, NULL, 0,
-				    tok->anchor, tok->anchorlen, false);
+	buf_reset(scratch);
+	linkpage(scratch, tok->target, tok->targetlen);
+	if (c->scan) {
+		page_add_link(c->page, scratch->data, scratch->len, NULL, tok->line);
+		return;
 	}
-	buf_release(&target);
+	l.to = site_bestlink(&c->b->site, c->page->name, scratch->data, scratch->len);
+	l.target = scratch->data;
+	l.targetlen = scratch->len;
+	l.text = tok->text;
+	l.textlen = tok->textlen;
+	l.rawtext = true;
+	l.anchor = tok->anchor;
+	l.anchorlen = tok->anchorlen;
+	htmllink(out, c, &l);
 }
 
 enum { PP_NODIRECTIVES = 1 << 8 };	/* internal: a directive's output */
@@ -317,6 +375,7 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
 	struct dscan *s;
 	struct dtok tok;
 	const char *file = c->page->src ? c->page->src : c->page->name;
+	struct buf scratch = BUF_INIT;
 	size_t next = 0;
 
 	if ((flags & PP_BODY) && c->page->code)
@@ -340,7 +399,7 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
 				buf_put(out, tok.lit, tok.litlen);
 			break;
 		case DTOK_LINK:
-			link(out, c, &tok);
+			link(out, c, &tok, &scratch);
 			break;
 		case DTOK_DIRECTIVE:
 			directive(out, c, &tok, flags & ~(PP_NODIRECTIVES | PP_BODY));
@@ -349,6 +408,7 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
 	}
 	dscan_free(s);
 	spans_release(&code);
+	buf_release(&scratch);
 	return 0;
 }
 
