@@ -149,7 +149,7 @@ struct dscan {
 	struct dres hit;
 
 	/* outer_match state, kept across directives. */
-	unsigned char *loopv, *valv, *bwf;
+	unsigned char *loopv, *valv, *bwf;	/* loopv owns all three */
 	size_t tq_done, sq_done;	/* every """/''' at or after is tried */
 	struct strmap hd;
 	struct frame *stack;
@@ -164,7 +164,6 @@ struct dscan {
 	/* The token's strings. */
 	struct buf arena;
 	struct dparam *params;
-	size_t *valoff;
 	size_t capparams;
 };
 
@@ -199,33 +198,9 @@ is_bare(unsigned char c)
 }
 
 static bool
-is_rbr(unsigned char c)
-{
-	return c == ']';
-}
-
-static bool
-is_bar(unsigned char c)
-{
-	return c == '|';
-}
-
-static bool
 is_tgtend(unsigned char c)
 {
 	return c == '\n' || c == '\r' || c == '#';
-}
-
-static bool
-is_dq(unsigned char c)
-{
-	return c == '"';
-}
-
-static bool
-is_sq(unsigned char c)
-{
-	return c == '\'';
 }
 
 static unsigned char
@@ -241,6 +216,24 @@ memo_init(struct memo *m)
 	m->at = 0;
 }
 
+/* Whether m answers a query from from: returns the answer in *at. */
+static bool
+memo_get(const struct dscan *s, const struct memo *m, size_t *from, size_t *at)
+{
+	if (*from > s->len)
+		*from = s->len;
+	*at = m->at;
+	return m->from <= *from && *from <= m->at;
+}
+
+static size_t
+memo_set(struct memo *m, size_t from, size_t at)
+{
+	m->from = from;
+	m->at = at;
+	return at;
+}
+
 /* The first i >= from with pred(t[i]), or len. Forward queries look at
  * each byte once. */
 static size_t
@@ -249,15 +242,25 @@ memo_next(const struct dscan *s, struct memo *m, size_t from,
 {
 	size_t i;
 
-	if (from > s->len)
-		from = s->len;
-	if (m->from <= from && from <= m->at)
-		return m->at;
+	if (memo_get(s, m, &from, &i))
+		return i;
 	for (i = from; i < s->len && !pred(at(s, i)); i++)
 		;
-	m->from = from;
-	m->at = i;
-	return i;
+	return memo_set(m, from, i);
+}
+
+/* memo_next for one byte, found with memchr: the byte-wise loop cost a
+ * tenth of the scan ("]" and "|" of links, the ends of "quoted" values). */
+static size_t
+memo_chr(const struct dscan *s, struct memo *m, size_t from, char c)
+{
+	const char *p;
+	size_t i;
+
+	if (memo_get(s, m, &from, &i))
+		return i;
+	p = memchr(s->t + from, c, s->len - from);
+	return memo_set(m, from, p ? (size_t)(p - s->t) : s->len);
 }
 
 /* The end of the skip span holding i, or 0 when i is in none. */
@@ -666,9 +669,12 @@ outer_match(struct dscan *s, size_t p, size_t *end)
 	size_t e, v;
 
 	if (!s->loopv) {
-		s->loopv = xcalloc(s->len / 8 + 1, 1);
-		s->valv = xcalloc(s->len / 8 + 1, 1);
-		s->bwf = xcalloc(s->len / 8 + 1, 1);
+		size_t n = s->len / 8 + 1;
+
+		/* One allocation for the three: valv and bwf point into it. */
+		s->loopv = xcalloc(3, n);
+		s->valv = s->loopv + n;
+		s->bwf = s->valv + n;
 	}
 	s->nstack = 0;
 	for (;;) {
@@ -862,12 +868,12 @@ link_at(struct dscan *s, size_t i, struct lres *l)
 	memset(l, 0, sizeof(*l));
 	if (i + 2 >= s->len || s->t[i + 2] == '!')
 		return false;
-	c = memo_next(s, &s->m_rbr, i + 2, is_rbr);
+	c = memo_chr(s, &s->m_rbr, i + 2, ']');
 	if (c + 1 >= s->len || s->t[c + 1] != ']') {
 		s->nolink = c - 1;
 		return false;
 	}
-	bar = memo_next(s, &s->m_bar, i + 2, is_bar);
+	bar = memo_chr(s, &s->m_bar, i + 2, '|');
 	if (bar < c && bar > i + 2 &&
 	    link_target(s, l, bar + 1, c, &s->m_tgt2, &s->m_ws2)) {
 		l->text = i + 2;
@@ -955,24 +961,22 @@ next_open(struct dscan *s, size_t i)
 	return NONE;
 }
 
-/* The first event at or after from. */
-static struct event
+/* The first event at or after from, kept in s->ev until the next call. */
+static const struct event *
 find_event(struct dscan *s, size_t from)
 {
-	struct event ev;
+	struct event *ev = &s->ev;
 	size_t i = from, q;
 
 	if (s->have_ev && s->ev_from <= from &&
-	    (s->ev.type == EV_NONE || from <= s->ev.start))
-		return s->ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_NONE;
+	    (ev->type == EV_NONE || from <= ev->start))
+		return ev;
+	ev->type = EV_NONE;
 	while ((q = next_open(s, i)) != NONE) {
-		if (event_at(s, q, from, &ev))
+		if (event_at(s, q, from, ev))
 			break;
 		i = q + 1;
 	}
-	s->ev = ev;
 	s->ev_from = from;
 	s->have_ev = true;
 	return ev;
@@ -1069,13 +1073,13 @@ parse_value(struct dscan *s, size_t v, size_t end, struct pval *pv)
 		pv->triple = true;
 		goto quoted3;
 	}
-	if (s->t[v] == '"' && (q = memo_next(s, &s->m_dq, v + 1, is_dq)) < end &&
+	if (s->t[v] == '"' && (q = memo_chr(s, &s->m_dq, v + 1, '"')) < end &&
 	    delimited(s, q + 1, end))
 		goto quoted1;
 	if (triple_at(s, v, end, '\'') &&
 	    (q = inner_triple(s, &s->i_sq, v + 3, end, '\'')) != NONE)
 		goto quoted3;
-	if (s->t[v] == '\'' && (q = memo_next(s, &s->m_sq, v + 1, is_sq)) < end &&
+	if (s->t[v] == '\'' && (q = memo_chr(s, &s->m_sq, v + 1, '\'')) < end &&
 	    delimited(s, q + 1, end))
 		goto quoted1;
 	if (heredoc_at(s, v, end, &idlen) &&
@@ -1132,13 +1136,9 @@ add_param(struct dscan *s, size_t n, size_t key, size_t keylen,
 	struct dparam *p;
 	size_t off = s->arena.len, src = pv->start;
 
-	if (n == s->capparams) {
-		size_t cap = s->capparams;	/* xgrow grows both alike */
-
+	if (n == s->capparams)
 		s->params = xgrow(s->params, &s->capparams, n + 1,
 				  sizeof(*s->params));
-		s->valoff = xgrow(s->valoff, &cap, n + 1, sizeof(*s->valoff));
-	}
 	p = &s->params[n];
 	p->key = keylen ? s->t + key : NULL;
 	p->keylen = keylen;
@@ -1149,7 +1149,6 @@ add_param(struct dscan *s, size_t n, size_t key, size_t keylen,
 	}
 	p->vallen = s->arena.len - off;
 	buf_putc(&s->arena, '\0');
-	s->valoff[n] = off;
 	p->line = line_at(s, src);
 }
 
@@ -1160,7 +1159,7 @@ static size_t
 parse_params(struct dscan *s, size_t from, size_t end)
 {
 	struct pval pv;
-	size_t p = from, k, n = 0, key, keylen;
+	size_t p = from, k, n = 0, key, keylen, off = s->arena.len;
 
 	s->ndir++;
 	for (;;) {
@@ -1181,8 +1180,12 @@ parse_params(struct dscan *s, size_t from, size_t end)
 		add_param(s, n++, key, keylen, &pv);
 		p = pv.next;
 	}
-	for (k = 0; k < n; k++)
-		s->params[k].val = s->arena.data + s->valoff[k];
+	/* The values lie in the arena one after another, each ended by a
+	 * NUL; placed only now, as the arena may move while it grows. */
+	for (k = 0; k < n; k++) {
+		s->params[k].val = s->arena.data + off;
+		off += s->params[k].vallen + 1;
+	}
 	return n;
 }
 
@@ -1278,7 +1281,7 @@ dscan_new(const char *text, size_t len, unsigned first_line,
 bool
 dscan_next(struct dscan *s, struct dtok *tok)
 {
-	struct event ev;
+	const struct event *ev;
 	size_t start = s->pos;
 
 	memset(tok, 0, sizeof(*tok));
@@ -1286,19 +1289,19 @@ dscan_next(struct dscan *s, struct dtok *tok)
 	if (start >= s->len)
 		return false;
 	ev = find_event(s, start);
-	if (ev.type != EV_NONE && ev.type != EV_PROBLEM && ev.start == start) {
-		fill_token(s, tok, &ev);
-		s->pos = ev.end;
+	if (ev->type != EV_NONE && ev->type != EV_PROBLEM && ev->start == start) {
+		fill_token(s, tok, ev);
+		s->pos = ev->end;
 		return true;
 	}
 	tok->type = DTOK_TEXT;
 	tok->start = start;
 	tok->line = line_at(s, start);
-	if (ev.type == EV_PROBLEM && ev.start == start) {
+	if (ev->type == EV_PROBLEM && ev->start == start) {
 		set_problem(s, tok, start);
 		ev = find_event(s, start + 1);
 	}
-	tok->end = ev.type == EV_NONE ? s->len : ev.start;
+	tok->end = ev->type == EV_NONE ? s->len : ev->start;
 	s->pos = tok->end;
 	return true;
 }
@@ -1309,11 +1312,8 @@ dscan_free(struct dscan *s)
 	if (!s)
 		return;
 	free(s->loopv);
-	free(s->valv);
-	free(s->bwf);
 	free(s->stack);
 	free(s->params);
-	free(s->valoff);
 	strmap_release(&s->hd, free);
 	buf_release(&s->arena);
 	free(s);

@@ -250,6 +250,22 @@ static const struct tcase cases[] = {
 	{ "[[[[x]]]]", F_BOTH, "L{[[x}T\"]]\"" },
 	{ "[[a]b]]", F_BOTH, "T\"[[a]b]]\"" },
 
+	/* The searches for ']', '|' and quotes remember their answer from
+	 * one token to the next, and stop at the end of the text. */
+	{ "[[a]] [[b|c]] [[d|e#f]] [[g]]", F_BOTH,
+	  "L{a}T\" \"L{b|c}T\" \"L{d|e#f}T\" \"L{g}" },
+	{ "[[a]] x|y [[b]]", F_BOTH, "L{a}T\" x|y \"L{b}" },
+	{ "x [[a|b", F_BOTH, "T\"x [[a|b\"" },
+	{ "x [[a|b]", F_BOTH, "T\"x [[a|b]\"" },
+	{ "x [[a", F_BOTH, "T\"x [[a\"" },
+	{ "[[a|b]]", F_BOTH, "L{a|b}" },
+	{ "[[!a x=\"1\" y=\"2\" 'z' w='v']]", F_BOTH,
+	  "D{a;x=1;y=2;z;w=v}" },
+	{ "x [[!a k=\"v\"]]", F_BOTH, "T\"x \"D{a;k=v}" },
+	{ "[[!a k=\"v", F_BOTH, "P\"[[!a k=\"v\"" },
+	{ "[[!a k='v", F_BOTH, "P\"[[!a k='v\"" },
+	{ "[[!a k=\"", F_BOTH, "P\"[[!a k=\"\"" },
+
 	/* A link does not swallow a directive: ikiwiki expands directives
 	 * before it looks for links. */
 	{ "[[a [[!b]] c]]", F_BOTH, "T\"[[a \"D{b}T\" c]]\"" },
@@ -293,6 +309,34 @@ test_cases(void)
 		tap_ok(ok, "tokens tile the text: case %zu", i);
 		tap_is(out.data, c->want, "case %zu", i);
 	}
+	buf_release(&out);
+}
+
+/* Enough parameters, and long enough values, that the parameter array
+ * and the arena holding the values both grow while they are read. */
+static void
+test_many_params(void)
+{
+	struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
+	size_t i;
+
+	buf_puts(&in, "[[!a");
+	buf_puts(&want, "D{a");
+	for (i = 0; i < 40; i++) {
+		buf_printf(&in, " k%zu=\"%0*zu\"", i, (int)(10 + 7 * i), i);
+		buf_printf(&want, ";k%zu=%0*zu", i, (int)(10 + 7 * i), i);
+		if (i % 5 == 0) {
+			buf_printf(&in, " \"\"\"\n%zu\n\"\"\"", i);
+			buf_printf(&want, ";%zu", i);
+		}
+	}
+	buf_puts(&in, "]]");
+	buf_putc(&want, '}');
+	tap_ok(render(&out, in.data, in.len, F_BOTH, NULL),
+	       "many parameters: tokens tile the text");
+	tap_is(out.data, want.data, "many parameters: values");
+	buf_release(&in);
+	buf_release(&want);
 	buf_release(&out);
 }
 
@@ -554,6 +598,7 @@ int
 main(void)
 {
 	test_cases();
+	test_many_params();
 	test_bytes();
 	test_skip();
 	test_api();
