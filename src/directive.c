@@ -167,34 +167,75 @@ struct dscan {
 	size_t capparams;
 };
 
+/* The classes of a byte, from one table: the scanner asks them of every
+ * byte of a directive, several times. ASCII only, as at the top. */
+enum {
+	C_WS = 1,		/* \s: [ \t\n\v\f\r] */
+	C_ALPHA = 2,		/* [A-Za-z] */
+	C_NAME = 4,		/* \w and '-': [-A-Za-z0-9_] */
+	C_KEY = 8,		/* a name's and '.' */
+	C_BARE = 16,		/* [^"\s\]] */
+};
+
+#define W C_WS
+#define A (C_ALPHA | C_NAME | C_KEY | C_BARE)
+#define N (C_NAME | C_KEY | C_BARE)
+#define K (C_KEY | C_BARE)
+#define O 0
+#define B C_BARE
+static const unsigned char cls[256] = {
+	B, B, B, B, B, B, B, B, B, W, W, W, W, W, B, B,
+	B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+	W, B, O, B, B, B, B, B, B, B, B, B, B, N, K, B,
+	N, N, N, N, N, N, N, N, N, N, B, B, B, B, B, B,
+	B, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A,
+	A, A, A, A, A, A, A, A, A, A, A, B, B, O, B, N,
+	B, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A,
+	A, A, A, A, A, A, A, A, A, A, A, B, B, B, B, B,
+	B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+	B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+	B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+	B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+	B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+	B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+	B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+	B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+};
+#undef W
+#undef A
+#undef N
+#undef K
+#undef O
+#undef B
+
 static bool
 is_ws(unsigned char c)
 {
-	return c == ' ' || (c >= '\t' && c <= '\r');
+	return cls[c] & C_WS;
 }
 
 static bool
 is_alpha(unsigned char c)
 {
-	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+	return cls[c] & C_ALPHA;
 }
 
 static bool
 is_name(unsigned char c)
 {
-	return is_alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
+	return cls[c] & C_NAME;
 }
 
 static bool
 is_key(unsigned char c)
 {
-	return is_name(c) || c == '.';
+	return cls[c] & C_KEY;
 }
 
 static bool
 is_bare(unsigned char c)
 {
-	return !is_ws(c) && c != '"' && c != ']';
+	return cls[c] & C_BARE;
 }
 
 static bool
@@ -661,6 +702,71 @@ backtrack(struct dscan *s, size_t *e)
 	return false;
 }
 
+/* Whether i is a state an earlier search tried (no bitmap: none did). */
+static bool
+tried(const struct dscan *s, const unsigned char *bm, size_t i)
+{
+	return s->loopv && bit(bm, i);
+}
+
+/* Where the first alternative of the value at v ends, when it is one
+ * that leaves no other behind: "v" but not """, or a bare run holding
+ * no ' or < (the starts of other forms). NONE otherwise. Counts the
+ * work as dq_phase, or bw_phase and bw_more, count it. */
+static size_t
+plain_value(struct dscan *s, size_t v)
+{
+	size_t x;
+
+	if (s->t[v] == '"') {
+		if (triple_at(s, v, s->len, '"') ||
+		    (x = find_char(s, v + 1, '"')) == NONE)
+			return NONE;
+		return x + 1;
+	}
+	if (!is_bare(at(s, v)) || s->t[v] == '\'' || s->t[v] == '<' ||
+	    tried(s, s->bwf, v))
+		return NONE;
+	for (x = v + 1; x < s->len && is_bare(at(s, x)); x++)
+		if (s->t[x] == '\'' || s->t[x] == '<' || tried(s, s->bwf, x))
+			return NONE;
+	s->work += 2 * (x - v);
+	return x;
+}
+
+/*
+ * outer_match's first descent, for the directives people write, without
+ * its bitmaps and stack: at each loop state the first alternative, when
+ * plain_value says it leaves no other. Reaching "]]" that way is the
+ * match the search finds first. The states it passes are not marked:
+ * only a later search could ask about them, and every later search
+ * starts after the end of this match. Anything else (a state an earlier
+ * search tried, a value with alternatives, no "]]", the work budget
+ * spent) is left to the full search, with the work count restored.
+ */
+static bool
+plain_match(struct dscan *s, size_t p, size_t *end)
+{
+	size_t work = s->work, v, e;
+
+	while (p < s->len && s->work <= s->worklimit) {
+		if (s->t[p] == ']') {
+			if (p + 1 >= s->len || s->t[p + 1] != ']')
+				break;
+			*end = p + 2;
+			return true;
+		}
+		if (tried(s, s->loopv, p))
+			break;
+		v = iter_val(s, p);
+		if (tried(s, s->valv, v) || (e = plain_value(s, v)) == NONE)
+			break;
+		p = skipws(s, e);
+	}
+	s->work = work;
+	return false;
+}
+
 /* Matches (P\s*)*\]\] at p, P being a parameter; sets *end after "]]". */
 static int
 outer_match(struct dscan *s, size_t p, size_t *end)
@@ -668,6 +774,8 @@ outer_match(struct dscan *s, size_t p, size_t *end)
 	struct frame f;
 	size_t e, v;
 
+	if (plain_match(s, p, end))
+		return M_MATCH;
 	if (!s->loopv) {
 		size_t n = s->len / 8 + 1;
 
