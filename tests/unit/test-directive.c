@@ -216,6 +216,21 @@ static const struct tcase cases[] = {
 	{ "[[!a b] c]]", F_BOTH, "P\"[[!a b] c]]\"" },
 	{ "[[!a \"b]]", F_BOTH, "P\"[[!a \"b]]\"" },
 
+	/* The plain first descent (one way to end each value) and where it
+	 * hands over to the full search: a ' or < in a bare value, a
+	 * state a failed search tried, no "]]". */
+	{ "[[!a x=1 y<z w]]", F_BOTH, "D{a;x=1;y<z;w}" },
+	{ "[[!a k=\"v\" it's]]", F_BOTH, "D{a;k=v;it's}" },
+	{ "[[!a x=y z=]] [[!b k=\"w\" ]]", F_BOTH, "D{a;x=y;z=}T\" \"D{b;k=w}" },
+	{ "[[!a \"b [[!c d]] e", F_BOTH, "P\"[[!a \"b \"D{c;d}T\" e\"" },
+	{ "[[!a b] [[!c d]]", F_BOTH, "P\"[[!a b] \"D{c;d}" },
+	{ "[[!a k=\"\" \"\" l=m=n]]", F_BOTH, "D{a;k=;;l=m=n}" },
+	{ "[[!a k=v\"w\"]]", F_BOTH, "D{a;k=v\"w\"}" },
+	{ "text [[!a b]]", F_BOTH, "T\"text \"D{a;b}" },
+	{ "[[!a b", F_BOTH, "P\"[[!a b\"" },
+	{ "[[!a b]", F_BOTH, "P\"[[!a b]\"" },
+	{ "[[!a b c]][[!d \"e\"]]", F_BOTH, "D{a;b;c}D{d;e}" },
+
 	/* Not directives. */
 	{ "[[!tag\"x\"]]", F_BOTH, "P\"[[!tag\"x\"]]\"" },
 	{ "[[! x]] [[!]]", F_BOTH, "P\"[[! x]] \"P\"[[!]]\"" },
