@@ -41,7 +41,8 @@ enum ctx {
 
 /*
  * One step of a compiled template. off/len is the text (OP_TEXT) or the
- * lowercased name, doff/dlen the DEFAULT, both in the template's pool.
+ * lowercased name (with its hash), doff/dlen the DEFAULT, both in the
+ * template's pool.
  * jump: OP_IF and OP_UNLESS go there when their branch is not taken,
  * OP_ELSE always, OP_LOOP when it has no rows, OP_ENDLOOP back to the
  * loop's body while rows remain.
@@ -51,6 +52,7 @@ struct node {
 	unsigned char esc;
 	unsigned char ctx;
 	unsigned char has_def;
+	uint32_t hash;
 	size_t off, len;
 	size_t doff, dlen;
 	size_t jump;
@@ -74,23 +76,26 @@ struct tval {
 	size_t nrows, caprows;
 };
 
-/* A name (lowercased, owned) with its value. */
+/* A name (lowercased, owned) with its value, and the name's hash. */
 struct tvar {
 	char *name;
 	size_t len;
+	uint32_t hash;
 	struct tval val;
 };
 
 /* Most sets of parameters are small (a loop's row holds a few): they are
- * searched in turn, and past TVARS_MAPPED names through a map of their
- * places too. A value's place moves as names are added: a struct tval *
- * holds only until the next. */
-#define TVARS_MAPPED 8
+ * searched in turn, comparing hashes. Past TVARS_LINEAR names an index
+ * finds them: an open-addressing table of places + 1, at most half full.
+ * A value's place moves as names are added: a struct tval * holds only
+ * until the next. */
+#define TVARS_LINEAR 8
 
 struct tvars {
 	struct tvar *v;
 	size_t n, cap;
-	struct strmap map;	/* name (the tvar's) -> its index + 1, past TVARS_MAPPED */
+	uint32_t *index;	/* NULL up to TVARS_LINEAR names */
+	size_t icap;		/* a power of two */
 };
 
 static bool
@@ -133,22 +138,47 @@ count_lines(const char *s, size_t n)
 	return lines;
 }
 
-/* A lowercased copy of a name for lookups, on the stack when short. */
+/*
+ * The hash of a lowercased name: FNV-1a, then a mix so that the low bits
+ * an index masks depend on every byte. The compiler hashes each name of a
+ * template once, so that a fill never hashes.
+ */
+static uint32_t
+hash_step(uint32_t h, char c)
+{
+	return (h ^ (unsigned char)c) * 16777619u;
+}
+
+static uint32_t
+hash_end(uint32_t h)
+{
+	h ^= h >> 15;
+	h *= 0x2c1b3c6dU;
+	return h ^ (h >> 12);
+}
+
+/* A lowercased copy of a name for lookups, on the stack when short, and
+ * its hash, made in one pass. */
 struct key {
 	char small[64];
 	char *s;
 	size_t len;
+	uint32_t hash;
 };
 
 static void
 key_init(struct key *k, const char *name, size_t len)
 {
+	uint32_t h = 2166136261u;
 	size_t i;
 
 	k->s = len < sizeof(k->small) ? k->small : xmalloc(len);
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
 		k->s[i] = lower(name[i]);
+		h = hash_step(h, k->s[i]);
+	}
 	k->len = len;
+	k->hash = hash_end(h);
 }
 
 static void
@@ -163,10 +193,7 @@ key_release(struct key *k)
 struct tvars *
 tvars_new(void)
 {
-	struct tvars *v = xcalloc(1, sizeof(*v));
-
-	strmap_init_borrowed(&v->map);
-	return v;
+	return xcalloc(1, sizeof(struct tvars));
 }
 
 static void
@@ -193,25 +220,66 @@ tvars_free(struct tvars *v)
 		free(v->v[i].name);
 	}
 	free(v->v);
-	strmap_release(&v->map, NULL);
+	free(v->index);
 	free(v);
 }
 
-/* The value of the lowercased name key, or NULL. */
+static bool
+same_name(const struct tvar *tv, const char *key, size_t len, uint32_t hash)
+{
+	return tv->hash == hash && tv->len == len &&
+	       memcmp(tv->name, key, len) == 0;
+}
+
+/* The value of the lowercased name key with its hash, or NULL. */
 static struct tval *
-find_val(const struct tvars *v, const char *key, size_t len)
+find_val(const struct tvars *v, const char *key, size_t len, uint32_t hash)
+{
+	size_t i, mask = v->icap - 1;
+	struct tvar *tv;
+
+	if (!v->index) {
+		for (i = 0; i < v->n; i++)
+			if (same_name(&v->v[i], key, len, hash))
+				return &v->v[i].val;
+		return NULL;
+	}
+	for (i = hash & mask; v->index[i]; i = (i + 1) & mask) {
+		tv = &v->v[v->index[i] - 1];
+		if (same_name(tv, key, len, hash))
+			return &tv->val;
+	}
+	return NULL;
+}
+
+/* Puts the place of v->v[at] in the index, which has room. */
+static void
+index_put(struct tvars *v, size_t at)
+{
+	size_t i, mask = v->icap - 1;
+
+	for (i = v->v[at].hash & mask; v->index[i]; i = (i + 1) & mask)
+		;
+	v->index[i] = (uint32_t)(at + 1);
+}
+
+/* Indexes the newest name once there are more than TVARS_LINEAR, making
+ * the index anew (twice as large) when it would be more than half full. */
+static void
+index_add(struct tvars *v)
 {
 	size_t i;
 
-	if (v->n > TVARS_MAPPED) {
-		uintptr_t at = (uintptr_t)strmap_get(&v->map, key, len);
-
-		return at ? &v->v[at - 1].val : NULL;
+	if (v->n <= TVARS_LINEAR)
+		return;
+	if (v->n * 2 > v->icap) {
+		free(v->index);
+		v->icap = v->icap ? v->icap * 2 : 4 * TVARS_LINEAR;
+		v->index = xcalloc(v->icap, sizeof(*v->index));
+		for (i = 0; i + 1 < v->n; i++)
+			index_put(v, i);
 	}
-	for (i = 0; i < v->n; i++)
-		if (v->v[i].len == len && memcmp(v->v[i].name, key, len) == 0)
-			return &v->v[i].val;
-	return NULL;
+	index_put(v, v->n - 1);
 }
 
 /* The value of name, created (an empty loop) when missing. */
@@ -220,20 +288,18 @@ tval_slot(struct tvars *v, const char *name)
 {
 	struct key k;
 	struct tval *tv;
-	size_t i;
 
 	key_init(&k, name, strlen(name));
-	tv = find_val(v, k.s, k.len);
+	tv = find_val(v, k.s, k.len, k.hash);
 	if (!tv) {
 		v->v = xgrow(v->v, &v->cap, v->n + 1, sizeof(*v->v));
-		v->v[v->n] = (struct tvar){ .name = xstrndup(k.s, k.len), .len = k.len };
+		v->v[v->n] = (struct tvar){
+			.name = xstrndup(k.s, k.len),
+			.len = k.len,
+			.hash = k.hash,
+		};
 		tv = &v->v[v->n++].val;
-		/* Past the few searched in turn, the map has every name: all
-		 * when it starts, then each new one. */
-		if (v->n > TVARS_MAPPED)
-			for (i = v->n == TVARS_MAPPED + 1 ? 0 : v->n - 1; i < v->n; i++)
-				strmap_put(&v->map, v->v[i].name, v->v[i].len,
-					   (void *)(uintptr_t)(i + 1));
+		index_add(v);
 	}
 	key_release(&k);
 	return tv;
@@ -276,7 +342,7 @@ tvars_get(const struct tvars *v, const char *name)
 	struct key k;
 
 	key_init(&k, name, strlen(name));
-	tv = find_val(v, k.s, k.len);
+	tv = find_val(v, k.s, k.len, k.hash);
 	key_release(&k);
 	return tv ? tv->str : NULL;
 }
@@ -427,13 +493,14 @@ static struct node *
 add_named(struct parser *p, enum op op, const struct tag *tag)
 {
 	struct node *nd = add_node(p, op);
-	size_t i;
+	struct key k;
 
+	key_init(&k, tag->name, tag->namelen);
 	nd->off = p->pool.len;
-	nd->len = tag->namelen;
-	buf_grow(&p->pool, tag->namelen);
-	for (i = 0; i < tag->namelen; i++)
-		buf_putc(&p->pool, lower(tag->name[i]));
+	nd->len = k.len;
+	nd->hash = k.hash;
+	buf_put(&p->pool, k.s, k.len);
+	key_release(&k);
 	nd->ctx = (unsigned char)ctx_of(p->pool.data + nd->off, nd->len);
 	strmap_put(&p->uses, p->pool.data + nd->off, nd->len, (void *)1);
 	return nd;
@@ -960,20 +1027,22 @@ struct scope {
 	size_t depth;
 };
 
+/* The value of a node's name. */
 static const struct tval *
-lookup(const struct scope *sc, const char *name, size_t len)
+lookup(const struct tmpl *t, const struct node *nd, const struct scope *sc)
 {
+	const char *name = t->pool + nd->off;
 	const struct frame *f;
 	const struct tval *tv;
 	size_t i;
 
 	for (i = sc->depth; i-- > 0;) {
 		f = &sc->frames[i];
-		tv = find_val(f->loop->rows[f->row], name, len);
+		tv = find_val(f->loop->rows[f->row], name, nd->len, nd->hash);
 		if (tv)
 			return tv;
 	}
-	return sc->top ? find_val(sc->top, name, len) : NULL;
+	return sc->top ? find_val(sc->top, name, nd->len, nd->hash) : NULL;
 }
 
 /*
@@ -1022,7 +1091,7 @@ value(const struct tmpl *t, const struct node *nd, const struct scope *sc,
 		*n = strlen(*s);
 		return true;
 	}
-	tv = lookup(sc, t->pool + nd->off, nd->len);
+	tv = lookup(t, nd, sc);
 	if (!tv || !tv->str)
 		return false;
 	*s = tv->str;
@@ -1047,7 +1116,7 @@ is_true(const struct tmpl *t, const struct node *nd, const struct scope *sc)
 
 	if (nd->ctx && ctx_value(sc, (enum ctx)nd->ctx, num, &s))
 		return truthy(s, strlen(s));
-	tv = lookup(sc, t->pool + nd->off, nd->len);
+	tv = lookup(t, nd, sc);
 	if (!tv)
 		return false;
 	return tv->str ? truthy(tv->str, tv->len) : tv->nrows > 0;
@@ -1078,7 +1147,7 @@ fill_var(struct buf *out, const struct tmpl *t, const struct node *nd,
 static bool
 enter_loop(const struct tmpl *t, const struct node *nd, struct scope *sc)
 {
-	const struct tval *tv = lookup(sc, t->pool + nd->off, nd->len);
+	const struct tval *tv = lookup(t, nd, sc);
 
 	if (!tv || tv->str || !tv->nrows)
 		return false;

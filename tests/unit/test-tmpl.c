@@ -562,6 +562,74 @@ test_tvars_many(void)
 	tvars_free(v);
 }
 
+/* Past a few names an index finds them, made anew as it fills: after each
+ * of 300 sets, every name so far is still found, in another case, and a
+ * template names them all. */
+static void
+test_tvars_index(void)
+{
+	struct tvars *v = tvars_new();
+	struct buf src = BUF_INIT, want = BUF_INIT, name = BUF_INIT;
+	char val[32];
+	const char *got;
+	int i, j, lost = 0;
+
+	for (i = 0; i < 300; i++) {
+		buf_reset(&name);
+		buf_printf(&name, "Index_Key_%d", i);
+		snprintf(val, sizeof(val), "v%d", i);
+		tvars_set(v, name.data, val);
+		for (j = 0; j <= i; j++) {
+			buf_reset(&name);
+			buf_printf(&name, "INDEX_key_%d", j);
+			snprintf(val, sizeof(val), "v%d", j);
+			got = tvars_get(v, name.data);
+			lost += !got || strcmp(got, val) != 0;
+		}
+		buf_printf(&src, "<TMPL_VAR index_KEY_%d>,", i);
+		buf_printf(&want, "v%d,", i);
+	}
+	tap_ok(lost == 0, "tvars: each of 300 names found after every set (%d lost)", lost);
+	tap_ok(tvars_get(v, "index_key_300") == NULL, "tvars: one never set, among 300");
+	check(v, src.data, want.data, "tvars: 300 names filled");
+	buf_release(&src);
+	buf_release(&want);
+	buf_release(&name);
+	tvars_free(v);
+}
+
+/* Only ASCII letters fold: the bytes beside 'A' and 'Z', and bytes past
+ * 127, are names of their own; a name longer than the stack key too. */
+static void
+test_tvars_case(void)
+{
+	static const char *const pairs[][2] = {
+		{ "x@", "x`" }, { "x[", "x{" }, { "x\xc1", "x\xe1" },
+		{ "abcdefgh@", "abcdefgh`" }, { "abcdefgh[", "abcdefgh{" },
+		{ "abcdefgh\xc1", "abcdefgh\xe1" }, { "\x80\xc0\xda", "\xa0\xe0\xfa" },
+	};
+	struct tvars *v = tvars_new();
+	char longname[200], longupper[200];
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		tvars_set(v, pairs[i][0], "set");
+		tap_ok(tvars_get(v, pairs[i][1]) == NULL,
+		       "tvars: name %zu is not folded to its neighbour", i);
+	}
+	for (i = 0; i + 1 < sizeof(longname); i++) {
+		longname[i] = (char)('a' + i % 26);
+		longupper[i] = (char)('A' + i % 26);
+	}
+	longname[i] = longupper[i] = '\0';
+	tvars_set(v, longupper, "long");
+	tap_is(tvars_get(v, longname), "long", "tvars: a 199-byte name, any case");
+	tvars_set(v, "MiXeD_CaSe_NaMe_LoNgEr", "m");
+	check(v, "<TMPL_VAR mixed_case_name_longer>|<TMPL_VAR MIXED_CASE_NAME_LONGER>",
+	      "m|m", "tvars: a mixed-case name filled in two cases");
+	tvars_free(v);
+}
+
 struct fill_job {
 	const struct tmpl *t;
 	const struct tvars *v;
@@ -912,6 +980,8 @@ main(void)
 	test_uses();
 	test_tvars();
 	test_tvars_many();
+	test_tvars_index();
+	test_tvars_case();
 	test_threads(v);
 	test_pathological(v);
 	test_page_tmpl();
