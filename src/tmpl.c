@@ -15,6 +15,7 @@
 #include "tmpl.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,20 +69,46 @@ struct tmpl {
 	uint64_t serial;	/* tmpl_serial's */
 };
 
+/* A string value that tvars_set_owned took: freed with its set, or when a
+ * second set replaces it. */
+struct owned {
+	char *s;
+	struct owned *next;
+};
+
 /* A name's value: a string, or (str == NULL) a loop of rows. */
 struct tval {
-	char *str;
+	const char *str;
 	size_t len;
+	struct owned *own;	/* str's, when it is owned */
 	struct tvars **rows;
 	size_t nrows, caprows;
 };
 
-/* A name (lowercased, owned) with its value, and the name's hash. */
+/* A name (lowercased) with its value, and the name's hash. */
 struct tvar {
-	char *name;
+	const char *name;
 	size_t len;
 	uint32_t hash;
 	struct tval val;
+};
+
+/*
+ * The memory of a set of parameters and of its rows: names, copied values,
+ * rows and their arrays are carved from chunks freed together, so that a
+ * set costs an allocation or two instead of several per name. What a
+ * second set replaces stays until the set is freed: a set lives for one
+ * fill.
+ */
+struct chunk {
+	struct chunk *next;
+	_Alignas(max_align_t) char mem[];
+};
+
+struct arena {
+	char *at, *end;		/* the free part of the chunk being carved */
+	struct chunk *chunks;	/* all but the one made with the set */
+	struct owned *owned;	/* tvars_set_owned's strings, to free */
 };
 
 /* Most sets of parameters are small (a loop's row holds a few): they are
@@ -96,6 +123,7 @@ struct tvars {
 	size_t n, cap;
 	uint32_t *index;	/* NULL up to TVARS_LINEAR names */
 	size_t icap;		/* a power of two */
+	struct arena *arena;	/* the top set's, shared by its rows */
 };
 
 static bool
@@ -190,38 +218,121 @@ key_release(struct key *k)
 
 /* ---- parameters ---- */
 
+/* The chunk a set is made with, and the size of each later one; a value
+ * larger than a quarter of that gets a chunk of its own. */
+#define FIRST_CHUNK 2048
+#define CHUNK 8192
+
+/* A set made by tvars_new: with its arena and first chunk, in one
+ * allocation. */
+struct top {
+	struct tvars v;
+	struct arena arena;
+	_Alignas(max_align_t) char first[FIRST_CHUNK];
+};
+
+static void *
+arena_large(struct arena *a, size_t n)
+{
+	struct chunk *c;
+
+	c = xmalloc(n > SIZE_MAX - sizeof(*c) ? SIZE_MAX : sizeof(*c) + n);
+	c->next = a->chunks;
+	a->chunks = c;
+	return c->mem;
+}
+
+/* n bytes, aligned for any type, that live as long as the arena. */
+static void *
+arena_alloc(struct arena *a, size_t n)
+{
+	const size_t align = _Alignof(max_align_t);
+	char *p;
+
+	if (n > CHUNK / 4)
+		return arena_large(a, n);
+	n = (n + align - 1) & ~(align - 1);
+	if (n > (size_t)(a->end - a->at)) {
+		a->at = arena_large(a, CHUNK);
+		a->end = a->at + CHUNK;
+	}
+	p = a->at;
+	a->at += n;
+	return p;
+}
+
+static const char *
+arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p;
+
+	if (!n)
+		return "";
+	p = arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* xgrow in the arena: the array outgrown stays, unused, until the set is
+ * freed. */
+static void *
+arena_grow(struct arena *a, void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 8;
+	void *q;
+
+	if (need <= *cap)
+		return p;
+	while (c < need)
+		c = c > SIZE_MAX / 2 ? SIZE_MAX : c * 2;
+	q = arena_alloc(a, c > SIZE_MAX / size ? SIZE_MAX : c * size);
+	if (*cap)
+		memcpy(q, p, *cap * size);
+	*cap = c;
+	return q;
+}
+
 struct tvars *
 tvars_new(void)
 {
-	return xcalloc(1, sizeof(struct tvars));
+	struct top *t = xmalloc(sizeof(*t));
+
+	t->v = (struct tvars){ .arena = &t->arena };
+	t->arena = (struct arena){
+		.at = t->first,
+		.end = t->first + sizeof(t->first),
+	};
+	return &t->v;
 }
 
+/* Makes tv an empty loop, freeing its string if it is owned. Its rows
+ * stay in the arena, their owned strings in its list. */
 static void
 tval_reset(struct tval *tv)
 {
-	size_t i;
-
-	for (i = 0; i < tv->nrows; i++)
-		tvars_free(tv->rows[i]);
-	free(tv->rows);
-	free(tv->str);
+	if (tv->own) {
+		free(tv->own->s);
+		tv->own->s = NULL;
+	}
 	memset(tv, 0, sizeof(*tv));
 }
 
 void
 tvars_free(struct tvars *v)
 {
-	size_t i;
+	struct owned *o;
+	struct chunk *c, *next;
 
 	if (!v)
 		return;
-	for (i = 0; i < v->n; i++) {
-		tval_reset(&v->v[i].val);
-		free(v->v[i].name);
+	for (o = v->arena->owned; o; o = o->next)
+		free(o->s);
+	for (c = v->arena->chunks; c; c = next) {
+		next = c->next;
+		free(c);
 	}
-	free(v->v);
-	free(v->index);
-	free(v);
+	free((struct top *)v);
 }
 
 static bool
@@ -273,9 +384,9 @@ index_add(struct tvars *v)
 	if (v->n <= TVARS_LINEAR)
 		return;
 	if (v->n * 2 > v->icap) {
-		free(v->index);
 		v->icap = v->icap ? v->icap * 2 : 4 * TVARS_LINEAR;
-		v->index = xcalloc(v->icap, sizeof(*v->index));
+		v->index = arena_alloc(v->arena, v->icap * sizeof(*v->index));
+		memset(v->index, 0, v->icap * sizeof(*v->index));
 		for (i = 0; i + 1 < v->n; i++)
 			index_put(v, i);
 	}
@@ -292,9 +403,10 @@ tval_slot(struct tvars *v, const char *name)
 	key_init(&k, name, strlen(name));
 	tv = find_val(v, k.s, k.len, k.hash);
 	if (!tv) {
-		v->v = xgrow(v->v, &v->cap, v->n + 1, sizeof(*v->v));
+		v->v = arena_grow(v->arena, v->v, &v->cap, v->n + 1,
+				  sizeof(*v->v));
 		v->v[v->n] = (struct tvar){
-			.name = xstrndup(k.s, k.len),
+			.name = arena_strndup(v->arena, k.s, k.len),
 			.len = k.len,
 			.hash = k.hash,
 		};
@@ -306,13 +418,15 @@ tval_slot(struct tvars *v, const char *name)
 }
 
 static void
-set_owned(struct tvars *v, const char *name, char *val, size_t len)
+set_str(struct tvars *v, const char *name, const char *str, size_t len,
+	struct owned *own)
 {
 	struct tval *tv = tval_slot(v, name);
 
 	tval_reset(tv);
-	tv->str = val;
+	tv->str = str;
 	tv->len = len;
+	tv->own = own;
 }
 
 void
@@ -324,15 +438,25 @@ tvars_set(struct tvars *v, const char *name, const char *val)
 void
 tvars_setn(struct tvars *v, const char *name, const char *val, size_t len)
 {
-	set_owned(v, name, xstrndup(val ? val : "", len), len);
+	if (!val)
+		len = 0;
+	set_str(v, name, arena_strndup(v->arena, val, len), len, NULL);
 }
 
 void
 tvars_set_owned(struct tvars *v, const char *name, char *val)
 {
-	if (!val)
-		val = xstrdup("");
-	set_owned(v, name, val, strlen(val));
+	struct owned *own;
+
+	if (!val) {
+		tvars_setn(v, name, "", 0);
+		return;
+	}
+	own = arena_alloc(v->arena, sizeof(*own));
+	own->s = val;
+	own->next = v->arena->owned;
+	v->arena->owned = own;
+	set_str(v, name, val, strlen(val), own);
 }
 
 const char *
@@ -351,12 +475,14 @@ struct tvars *
 tvars_add_row(struct tvars *v, const char *name)
 {
 	struct tval *tv = tval_slot(v, name);
-	struct tvars *row = tvars_new();
+	struct tvars *row = arena_alloc(v->arena, sizeof(*row));
 
+	memset(row, 0, sizeof(*row));
+	row->arena = v->arena;
 	if (tv->str)
 		tval_reset(tv);
-	tv->rows = xgrow(tv->rows, &tv->caprows, tv->nrows + 1,
-			 sizeof(*tv->rows));
+	tv->rows = arena_grow(v->arena, tv->rows, &tv->caprows, tv->nrows + 1,
+			      sizeof(*tv->rows));
 	tv->rows[tv->nrows++] = row;
 	return row;
 }

@@ -67,7 +67,10 @@ bool tmpl_uses(const struct tmpl *t, const char *name);
 
 /* The parameters of one fill: names to strings, or to loops of rows that are
  * parameter sets of their own. Names are case-insensitive; a second set of a
- * name replaces the first. Values are copied. */
+ * name replaces the first. Values are copied. A set and its rows keep their
+ * names and copies in memory of their own, freed at once by tvars_free: what
+ * a second set replaces stays until then, so a set is for one fill (or a
+ * few), not for a long run of sets. */
 struct tvars;
 
 struct tvars *tvars_new(void);
@@ -77,10 +80,11 @@ void tvars_setn(struct tvars *v, const char *name, const char *val, size_t len);
 /* Takes ownership of val (a malloc'd string), to spare a copy of large
  * values such as a page's content. */
 void tvars_set_owned(struct tvars *v, const char *name, char *val);
-/* The string value of name, or NULL (also for a loop). */
+/* The string value of name, or NULL (also for a loop); valid until name is
+ * set again or v is freed. */
 const char *tvars_get(const struct tvars *v, const char *name);
 /* Appends an empty row to the loop name (creating the loop) and returns it;
- * the row belongs to v. */
+ * the row belongs to v and is freed with it, never by tvars_free. */
 struct tvars *tvars_add_row(struct tvars *v, const char *name);
 /* Makes the loop name exist with no rows (false in TMPL_IF). */
 void tvars_clear(struct tvars *v, const char *name);

@@ -599,14 +599,17 @@ test_tvars_index(void)
 }
 
 /* Only ASCII letters fold: the bytes beside 'A' and 'Z', and bytes past
- * 127, are names of their own; a name longer than the stack key too. */
+ * 127, are names of their own, whether in the 8-byte words a name is
+ * lowered by or in the bytes after them; a name longer than the stack
+ * key too. */
 static void
 test_tvars_case(void)
 {
 	static const char *const pairs[][2] = {
 		{ "x@", "x`" }, { "x[", "x{" }, { "x\xc1", "x\xe1" },
-		{ "abcdefgh@", "abcdefgh`" }, { "abcdefgh[", "abcdefgh{" },
-		{ "abcdefgh\xc1", "abcdefgh\xe1" }, { "\x80\xc0\xda", "\xa0\xe0\xfa" },
+		{ "@bcdefgh", "`bcdefgh" }, { "a[cdefgh", "a{cdefgh" },
+		{ "ab\xc1\xda" "defgh_x", "ab\xe1\xfa" "defgh_x" },
+		{ "\x80\xc0\xda\xdb\xc1\x7f\xff\xfe", "\xa0\xe0\xfa\xfb\xe1\x7f\xff\xfe" },
 	};
 	struct tvars *v = tvars_new();
 	char longname[200], longupper[200];
@@ -627,6 +630,74 @@ test_tvars_case(void)
 	tvars_set(v, "MiXeD_CaSe_NaMe_LoNgEr", "m");
 	check(v, "<TMPL_VAR mixed_case_name_longer>|<TMPL_VAR MIXED_CASE_NAME_LONGER>",
 	      "m|m", "tvars: a mixed-case name filled in two cases");
+	tvars_free(v);
+}
+
+/* A set's names and copied values are carved from chunks of its own, a
+ * large value in a chunk of its own: values of every size from none to
+ * several chunks, in the set and in rows, each read back whole after all
+ * the others; owned values replaced, or in rows of a cleared loop, are
+ * freed once (the sanitizer build finds a leak or a double free). */
+static void
+test_tvars_arena(void)
+{
+	static const size_t sizes[] = { 0, 1, 7, 8, 15, 16, 17, 100, 511,
+					2047, 2048, 2049, 4000, 8191, 8192,
+					8193, 20000, 70000 };
+	const size_t nsizes = sizeof(sizes) / sizeof(sizes[0]);
+	struct tvars *v = tvars_new(), *row;
+	struct buf src = BUF_INIT, want = BUF_INIT;
+	char name[32], *val;
+	const char *first, *got;
+	size_t i, j, bad = 0;
+
+	for (i = 0; i < 3 * nsizes; i++) {
+		val = xmalloc(sizes[i % nsizes] + 1);
+		memset(val, 'a' + (int)(i % 26), sizes[i % nsizes]);
+		val[sizes[i % nsizes]] = '\0';
+		snprintf(name, sizeof(name), "v%zu", i);
+		row = i % 3 == 2 ? tvars_add_row(v, "rows") : v;
+		tvars_set(row, name, val);
+		free(val);
+	}
+	first = tvars_get(v, "v0");
+	for (i = 0; i < 3 * nsizes; i++) {
+		if (i % 3 == 2)
+			continue;
+		snprintf(name, sizeof(name), "V%zu", i);
+		got = tvars_get(v, name);
+		if (!got || strlen(got) != sizes[i % nsizes])
+			bad++;
+		for (j = 0; got && got[j]; j++)
+			bad += got[j] != 'a' + (int)(i % 26);
+	}
+	tap_ok(bad == 0 && first && tvars_get(v, "v0") == first,
+	       "tvars: %zu values of 0 to 70000 bytes read back whole (%zu bad)",
+	       3 * nsizes, bad);
+	buf_puts(&src, "<TMPL_LOOP rows>");
+	for (i = 2; i < 3 * nsizes; i += 3) {
+		buf_printf(&src, "<TMPL_VAR v%zu>", i);
+		for (j = 0; j < sizes[i % nsizes]; j++)
+			buf_putc(&want, (char)('a' + (int)(i % 26)));
+		buf_putc(&want, '|');
+	}
+	buf_puts(&src, "|</TMPL_LOOP>");
+	check(v, src.data, want.data, "tvars: values in rows, each filled whole");
+	buf_release(&src);
+	buf_release(&want);
+	tvars_set_owned(v, "own", xstrdup("one"));
+	tvars_set_owned(v, "own", xstrdup("two"));
+	tap_is(tvars_get(v, "own"), "two", "tvars: an owned value replaced by another");
+	tvars_set(v, "own", "copied");
+	tap_is(tvars_get(v, "own"), "copied", "tvars: an owned value replaced by a copy");
+	tvars_set_owned(tvars_add_row(v, "ownrows"), "x", xstrdup("in a row"));
+	tvars_clear(v, "ownrows");
+	tvars_set_owned(tvars_add_row(v, "ownrows"), "x", xstrdup("kept"));
+	tvars_set_owned(v, "none", NULL);
+	tvars_setn(v, "nullval", NULL, 0);
+	check(v, "<TMPL_LOOP ownrows><TMPL_VAR x></TMPL_LOOP>[<TMPL_VAR none>]"
+	      "[<TMPL_VAR nullval>]<TMPL_IF none>t</TMPL_IF>",
+	      "kept[][]", "tvars: owned values in rows of a cleared loop, NULL values");
 	tvars_free(v);
 }
 
@@ -982,6 +1053,7 @@ main(void)
 	test_tvars_many();
 	test_tvars_index();
 	test_tvars_case();
+	test_tvars_arena();
 	test_threads(v);
 	test_pathological(v);
 	test_page_tmpl();
