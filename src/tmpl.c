@@ -166,27 +166,32 @@ count_lines(const char *s, size_t n)
 	return lines;
 }
 
-/*
- * The hash of a lowercased name: FNV-1a, then a mix so that the low bits
- * an index masks depend on every byte. The compiler hashes each name of a
- * template once, so that a fill never hashes.
- */
-static uint32_t
-hash_step(uint32_t h, char c)
+/* w with each byte in 'A'..'Z' lowered, eight at once: the top bit of a
+ * byte of ge_a (of gt_z) is set when its low seven bits are at least 'A'
+ * (more than 'Z'); no sum carries into the next byte. Bytes past 127
+ * stay, as lower() leaves them. */
+static uint64_t
+lower8(uint64_t w)
 {
-	return (h ^ (unsigned char)c) * 16777619u;
+	const uint64_t ones = 0x0101010101010101u, top = ones * 0x80;
+	uint64_t low7 = w & ~top;
+	uint64_t ge_a = low7 + ones * (0x80 - 'A');
+	uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1);
+
+	return w | ((ge_a & ~gt_z & ~w & top) >> 2);
 }
 
-static uint32_t
-hash_end(uint32_t h)
+static uint64_t
+hash_word(uint64_t h, uint64_t w)
 {
-	h ^= h >> 15;
-	h *= 0x2c1b3c6dU;
-	return h ^ (h >> 12);
+	h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+	return h ^ (h >> 29);
 }
 
 /* A lowercased copy of a name for lookups, on the stack when short, and
- * its hash, made in one pass. */
+ * the hash of the copy. Both are made in one pass, a word at a time: the
+ * compiler makes them for each name of a template, so that a fill never
+ * hashes, and each set of a parameter makes them once. */
 struct key {
 	char small[64];
 	char *s;
@@ -194,19 +199,44 @@ struct key {
 	uint32_t hash;
 };
 
+/* Lowers the 8 bytes at name + i into k and hashes them. */
+static uint64_t
+key_word(struct key *k, const char *name, size_t i, uint64_t h)
+{
+	uint64_t w;
+
+	memcpy(&w, name + i, 8);
+	w = lower8(w);
+	memcpy(k->s + i, &w, 8);
+	return hash_word(h, w);
+}
+
+/*
+ * A name of 8 bytes or more is taken in words, the last one overlapping
+ * the one before when the length is not a multiple of 8; a shorter one
+ * in a zero-padded word, whose 8 bytes fit in k->small.
+ */
 static void
 key_init(struct key *k, const char *name, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ len, w = 0;
 	size_t i;
 
 	k->s = len < sizeof(k->small) ? k->small : xmalloc(len);
-	for (i = 0; i < len; i++) {
-		k->s[i] = lower(name[i]);
-		h = hash_step(h, k->s[i]);
+	if (len >= 8) {
+		for (i = 0; i + 8 <= len; i += 8)
+			h = key_word(k, name, i, h);
+		if (i < len)
+			h = key_word(k, name, len - 8, h);
+	} else {
+		memcpy(&w, name, len);
+		w = lower8(w);
+		memcpy(k->s, &w, 8);
+		h = hash_word(h, w);
 	}
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
 	k->len = len;
-	k->hash = hash_end(h);
+	k->hash = (uint32_t)(h ^ (h >> 32));
 }
 
 static void
