@@ -16,24 +16,56 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
+/* FNV-1a, a byte at a time: names are hashed as they are read. */
+#define HASH_INIT UINT32_C(2166136261)
+
+static uint32_t
+hash_step(uint32_t h, unsigned char c)
+{
+	return (h ^ c) * UINT32_C(16777619);
+}
+
+/* The slot where the search for hash starts: FNV's low bits alone
+ * collide more among short names. */
+static size_t
+slot_of(uint32_t hash, size_t cap)
+{
+	return (hash ^ (hash >> 16)) & (cap - 1);
+}
+
 void
 scrub_policy_init(struct scrub_policy *p)
 {
-	strmap_init(&p->roles);
+	p->slots = NULL;
+	p->count = 0;
+	p->cap = 0;
 }
 
 void
 scrub_policy_release(struct scrub_policy *p)
 {
-	strmap_release(&p->roles, NULL);
+	size_t i;
+
+	for (i = 0; i < p->cap; i++)
+		free(p->slots[i].name);
+	free(p->slots);
+	scrub_policy_init(p);
 }
 
-/* A name read from the text, lower-cased; too long for any role when it
- * does not fit. */
+/* A name read from the text, lower-cased and hashed; too long for any
+ * role when it does not fit. */
 struct name {
 	char s[SCRUB_NAME_MAX + 1];
 	size_t len;
+	uint32_t hash;
 };
+
+static void
+name_init(struct name *nm)
+{
+	nm->len = 0;
+	nm->hash = HASH_INIT;
+}
 
 /* Whether nm can have a role: not empty, not too long. */
 static bool
@@ -42,38 +74,93 @@ name_fits(const struct name *nm)
 	return nm->len > 0 && nm->len <= SCRUB_NAME_MAX;
 }
 
-/* The roles of nm: one lookup for all of them. */
-static unsigned
-roles(const struct scrub_policy *p, const struct name *nm)
-{
-	if (!name_fits(nm))
-		return 0;
-	return (unsigned)(uintptr_t)strmap_get(&p->roles, nm->s, nm->len);
-}
-
 /* Adds c to nm, lower-cased. */
 static void
 name_add(struct name *nm, char c)
 {
-	if (nm->len < SCRUB_NAME_MAX)
-		nm->s[nm->len] = (char)lower((unsigned char)c);
+	unsigned char l = (unsigned char)lower((unsigned char)c);
+
+	if (nm->len < SCRUB_NAME_MAX) {
+		nm->s[nm->len] = (char)l;
+		nm->hash = hash_step(nm->hash, l);
+	}
 	nm->len++;
+}
+
+/* The slot of p holding nm, or the empty one where it would go. */
+static struct scrub_name *
+find(const struct scrub_policy *p, const struct name *nm)
+{
+	size_t i, j, mask = p->cap - 1;
+
+	for (i = slot_of(nm->hash, p->cap);; i = (i + 1) & mask) {
+		struct scrub_name *e = &p->slots[i];
+
+		if (!e->name)
+			return e;
+		if (e->hash != nm->hash || e->len != nm->len)
+			continue;
+		/* A byte loop: names are a few bytes, less than a call. */
+		for (j = 0; j < nm->len && e->name[j] == nm->s[j]; j++)
+			;
+		if (j == nm->len)
+			return e;
+	}
+}
+
+/* The roles of nm: one lookup for all of them. */
+static unsigned
+roles(const struct scrub_policy *p, const struct name *nm)
+{
+	if (!name_fits(nm) || !p->cap)
+		return 0;
+	return find(p, nm)->roles;
+}
+
+/* Doubles p's table, each name moved to its new slot. */
+static void
+policy_grow(struct scrub_policy *p)
+{
+	struct scrub_name *old = p->slots;
+	size_t i, oldcap = p->cap;
+
+	p->cap = oldcap ? oldcap * 2 : 64;
+	p->slots = xcalloc(p->cap, sizeof(*p->slots));
+	for (i = 0; i < oldcap; i++) {
+		size_t j = slot_of(old[i].hash, p->cap);
+
+		if (!old[i].name)
+			continue;
+		while (p->slots[j].name)
+			j = (j + 1) & (p->cap - 1);
+		p->slots[j] = old[i];
+	}
+	free(old);
 }
 
 void
 scrub_policy_add(struct scrub_policy *p, const char *name, size_t len,
 		 enum scrub_role role)
 {
-	struct name nm = { .len = 0 };
-	void **slot;
+	struct scrub_name *e;
+	struct name nm;
 	size_t i;
 
+	name_init(&nm);
 	for (i = 0; i < len; i++)
 		name_add(&nm, name[i]);
 	if (!name_fits(&nm))
 		return;
-	slot = strmap_slot(&p->roles, nm.s, nm.len);
-	*slot = (void *)((uintptr_t)*slot | (uintptr_t)role);
+	if ((p->count + 1) * 2 > p->cap)
+		policy_grow(p);
+	e = find(p, &nm);
+	if (!e->name) {
+		e->name = xstrndup(nm.s, nm.len);
+		e->hash = nm.hash;
+		e->len = (unsigned char)nm.len;
+		p->count++;
+	}
+	e->roles |= (unsigned char)role;
 }
 
 /* Character classes by arithmetic, without branches: the scrubber asks
@@ -213,11 +300,12 @@ bool
 scrub_safe_url(const char *url, size_t len, const struct scrub_policy *p)
 {
 	struct buf d = BUF_INIT;
-	struct name scheme = { .len = 0 };
+	struct name scheme;
 	const char *u = url, *colon;
 	size_t n = len, i;
 	bool safe = false;
 
+	name_init(&scheme);
 	if (memchr(url, '&', len)) {
 		decode_entities(&d, url, len);
 		u = d.data ? d.data : "";
@@ -294,10 +382,11 @@ attributes(struct buf *out, const char *s, size_t n, const struct scrub_policy *
 
 	for (;;) {
 		size_t ns, ne, vs = 0, ve = 0, j;
-		struct name nm = { .len = 0 };
+		struct name nm;
 		bool value = false;
 		unsigned r;
 
+		name_init(&nm);
 		while (i < n && is_space((unsigned char)s[i]))
 			i++;
 		for (ns = i; i < n && !is_space((unsigned char)s[i]) && s[i] != '=' &&
@@ -441,11 +530,12 @@ scrub_html(struct buf *out, const char *html, size_t len,
 
 	while (i < len) {
 		const char *lt = memchr(html + i, '<', len - i);
-		struct name name = { .len = 0 };
+		struct name name;
 		size_t at, j, ne, end;
 		unsigned r;
 		bool close;
 
+		name_init(&name);
 		if (!lt)
 			break;
 		at = (size_t)(lt - html);
@@ -483,7 +573,7 @@ scrub_html(struct buf *out, const char *html, size_t len,
 		if (close)
 			k++;
 		if (close || j != k || j >= len || !is_alpha((unsigned char)html[j])) {
-			name.len = 0;
+			name_init(&name);
 			if (k < len && is_alpha((unsigned char)html[k]))
 				for (; k < len && is_alnum((unsigned char)html[k]); k++)
 					name_add(&name, html[k]);

@@ -7,9 +7,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
-#include "strmap.h"
 
 /* What a name is to a policy: any of these at once ("a" can be a tag kept
  * and a URL scheme). */
@@ -25,9 +25,23 @@ enum scrub_role {
 /* No element or attribute name is longer: longer names are never kept. */
 #define SCRUB_NAME_MAX 63
 
-/* What passes: each lower-case name with its roles, one lookup a name. */
+/* One name of a policy, a slot of its table (name NULL when empty). */
+struct scrub_name {
+	char *name;		/* lower case, owned */
+	uint32_t hash;
+	unsigned char len;
+	unsigned char roles;
+};
+
+/* What passes: each lower-case name with its roles, one lookup a name.
+ * An open-addressed table of its own rather than a strmap: the scrubber
+ * hashes a name while it reads and lower-cases it, and compares it in
+ * place, so a lookup (one for every tag and attribute of every page) makes
+ * no calls. */
 struct scrub_policy {
-	struct strmap roles;
+	struct scrub_name *slots;
+	size_t count;
+	size_t cap;		/* 0 or a power of two, at most half full */
 };
 
 void scrub_policy_init(struct scrub_policy *p);

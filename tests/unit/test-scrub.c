@@ -1,4 +1,5 @@
 /* test-scrub.c — the whitelist HTML scrubber, with htmlscrubber's lists. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,65 @@ scrubs(const char *html, bool balance, const char *want, const char *what)
 	free(copy);
 }
 
+/* Names are matched whole and in any case: a wrong match would keep a
+ * tag or an attribute the policy does not allow. */
+static void
+names(void)
+{
+	char x63[64], in[512], want[512];
+
+	scrubs("<scr>a</scr><scripts>b</scripts><a2>c</a2><tablex>d</tablex><t>e</t><tab>f</tab>",
+	       false, "abcdef", "names that share a prefix with an allowed one go");
+	scrubs("<scriptx>a</scriptx><styles>b</styles><scrip>c", false, "abc",
+	       "and with a drop element's, only their tags go");
+	scrubs("<TaBlE><Tr><tD>x</Td></tR></TABLE>", false, "<table><tr><td>x</td></tr></table>",
+	       "mixed case names are lower-cased and kept");
+	scrubs("<p hreff=\"x\" HREF=\"http://e/\" onclick=\"a()\" OnLoad=b Class=c classes=d ids=e i=f>t</p>",
+	       false, "<p href=\"http://e/\" class=\"c\">t</p>",
+	       "attributes: prefixes, suffixes and on* handlers go, any case is kept lower-cased");
+	memset(x63, 'x', 63);
+	x63[63] = '\0';
+	snprintf(in, sizeof(in), "<%s>a</%s><%sx>b</%sx><%s%s>c", x63, x63, x63, x63, x63, x63);
+	snprintf(want, sizeof(want), "<%s>a</%s>bc", x63, x63);
+	scrubs(in, false, want, "a name of the longest kept length is kept, no longer one");
+	snprintf(in, sizeof(in), "<p %s=1 %sx=2 id=3>", x63, x63);
+	scrubs(in, false, "<p id=\"3\">", "attribute names past the longest length go");
+	snprintf(in, sizeof(in), "<script%s>a</script%s>b", x63, x63);
+	scrubs(in, false, "ab", "a long name after a drop element's is no drop element");
+}
+
+/* A policy of many names, its table grown several times, finds each of
+ * them and none of their neighbours. */
+static void
+many_names(void)
+{
+	struct scrub_policy p;
+	struct buf b = BUF_INIT;
+	char name[16], html[64];
+	int i, found = 0, wrong = 0;
+
+	scrub_policy_init(&p);
+	for (i = 0; i < 500; i++) {
+		int n = snprintf(name, sizeof(name), "N%d", i);
+
+		scrub_policy_add(&p, name, (size_t)n, SCRUB_TAG);
+	}
+	for (i = 0; i < 1000; i++) {
+		int n = snprintf(html, sizeof(html), "<n%d>", i);
+
+		buf_reset(&b);
+		scrub_html(&b, html, (size_t)n, &p, false);
+		if (i < 500)
+			found += strcmp(b.data, html) == 0;
+		else
+			wrong += b.len != 0;
+	}
+	tap_is_int(found, 500, "each of 500 names is found");
+	tap_is_int(wrong, 0, "and no name that is not in the policy");
+	buf_release(&b);
+	scrub_policy_release(&p);
+}
+
 static void
 url(const char *u, bool want)
 {
@@ -54,6 +114,8 @@ main(void)
 	words(&policy, SCRUB_SCHEME, "http https mailto ftp");
 	words(&policy, SCRUB_DROP, "script style");
 	words(&policy, SCRUB_VOID, "br hr img");
+	/* The longest name kept, SCRUB_NAME_MAX long. */
+	words(&policy, SCRUB_TAG, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 
 	scrubs("<p>plain <b>bold</b></p>", false, "<p>plain <b>bold</b></p>", "allowed tags stay");
 	scrubs("a <title>t</title> b", false, "a t b", "a tag not allowed goes, its text stays");
@@ -85,6 +147,9 @@ main(void)
 	scrubs("</div><b>x", true, "<b>x</b>", "balanced: a stray end tag goes, open ones close");
 	scrubs("<ul><li>a<li>b</ul>", true, "<ul><li>a<li>b</li></li></ul>", "closing an outer one closes the inner");
 	scrubs("<br><img src=a.png>x", true, "<br><img src=\"a.png\">x", "void elements stay open-free");
+
+	names();
+	many_names();
 
 	url("http://example.org/", true);
 	url("HTTPS://example.org/", true);
