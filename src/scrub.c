@@ -62,6 +62,7 @@ struct name {
 	char s[SCRUB_NAME_MAX + 1];
 	size_t len;
 	uint32_t hash;
+	bool lowered;		/* a tag's name that was not all in lower case */
 };
 
 static void
@@ -69,6 +70,7 @@ name_init(struct name *nm)
 {
 	nm->len = 0;
 	nm->hash = HASH_INIT;
+	nm->lowered = false;
 }
 
 /* Whether nm can have a role: not empty, not too long. */
@@ -78,17 +80,53 @@ name_fits(const struct name *nm)
 	return nm->len > 0 && nm->len <= SCRUB_NAME_MAX;
 }
 
+/* Adds c, already in lower case, to nm. */
+static void
+name_push(struct name *nm, unsigned char c)
+{
+	if (nm->len < SCRUB_NAME_MAX) {
+		nm->s[nm->len] = (char)c;
+		nm->hash = hash_step(nm->hash, c);
+	}
+	nm->len++;
+}
+
 /* Adds c to nm, lower-cased. */
 static void
 name_add(struct name *nm, char c)
 {
-	unsigned char l = (unsigned char)lower((unsigned char)c);
+	name_push(nm, (unsigned char)lower((unsigned char)c));
+}
 
-	if (nm->len < SCRUB_NAME_MAX) {
-		nm->s[nm->len] = (char)l;
-		nm->hash = hash_step(nm->hash, l);
+/* Each ASCII letter and digit as it is in a tag's name, in lower case, and
+ * 0 for every other byte: one load tells both whether a name goes on and
+ * what to keep of the byte, for every byte of every tag's name. */
+#define LETTER(l) [l] = l, [l - 'a' + 'A'] = l
+static const unsigned char tag_byte[256] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	LETTER('a'), LETTER('b'), LETTER('c'), LETTER('d'), LETTER('e'),
+	LETTER('f'), LETTER('g'), LETTER('h'), LETTER('i'), LETTER('j'),
+	LETTER('k'), LETTER('l'), LETTER('m'), LETTER('n'), LETTER('o'),
+	LETTER('p'), LETTER('q'), LETTER('r'), LETTER('s'), LETTER('t'),
+	LETTER('u'), LETTER('v'), LETTER('w'), LETTER('x'), LETTER('y'),
+	LETTER('z'),
+};
+#undef LETTER
+
+/* Reads the letters and digits of a tag's name at s[k, n) into nm;
+ * returns where they end. */
+static size_t
+tag_name(struct name *nm, const char *s, size_t n, size_t k)
+{
+	unsigned char c, diff = 0;
+
+	for (; k < n && (c = tag_byte[(unsigned char)s[k]]); k++) {
+		diff |= c ^ (unsigned char)s[k];
+		name_push(nm, c);
 	}
-	nm->len++;
+	nm->lowered |= diff != 0;
+	return k;
 }
 
 /* The slot of p holding nm, or the empty one where it would go. */
@@ -501,6 +539,18 @@ tag(struct buf *out, bool close, const struct name *name, unsigned r, const char
 		buf_putc(out, '>');
 }
 
+/* Whether a tag whose ">" is n bytes after its "<" is kept just as it is
+ * written: allowed, its name nm (read right after "<" or "</") in lower
+ * case, and nothing between the name and ">". It then stays in the run of
+ * text around it, copied in one piece: most tags of a page are such, and
+ * so cost no writes of their own. (Balancing is left to tag(), which may
+ * drop or add end tags.) */
+static bool
+verbatim(size_t n, bool close, const struct name *nm, unsigned r)
+{
+	return (r & SCRUB_TAG) && !nm->lowered && n == (close ? 2 : 1) + nm->len;
+}
+
 /* Where the end tag of the drop element name begins at or after from:
  * "</", spaces, name (any case), spaces, ">"; its end in *end. */
 static const char *
@@ -546,13 +596,12 @@ scrub_html(struct buf *out, const char *html, size_t len,
 		if (!lt)
 			break;
 		at = (size_t)(lt - html);
-		buf_put(out, html + run, at - run);
-		i = run = at;
 		/* An HTML comment goes, up to its end (or the rest). */
 		if (at + 3 < len && memcmp(html + at, "<!--", 4) == 0) {
 			const char *e = memmem(html + at + 4, len - at - 4, "-->", 3);
 
 			if (e) {
+				buf_put(out, html + run, at - run);
 				i = run = (size_t)(e - html) + 3;
 				continue;
 			}
@@ -562,14 +611,14 @@ scrub_html(struct buf *out, const char *html, size_t len,
 		 * tag (or the rest). */
 		for (j = at + 1; j < len && is_space((unsigned char)html[j]); j++)
 			;
-		for (k = j; k < len && is_alnum((unsigned char)html[k]); k++)
-			name_add(&name, html[k]);
+		k = tag_name(&name, html, len, j);
 		r = roles(p, &name);
 		if (name.len && k < len && (is_space((unsigned char)html[k]) || html[k] == '/' ||
 					    html[k] == '>') && (r & SCRUB_DROP)) {
 			name.s[name.len] = '\0';
 			if (!end_tag(html, len, k, name.s, &end))
 				end = len;
+			buf_put(out, html + run, at - run);
 			i = run = end;
 			continue;
 		}
@@ -582,14 +631,18 @@ scrub_html(struct buf *out, const char *html, size_t len,
 		if (close || j != k || j >= len || !is_alpha((unsigned char)html[j])) {
 			name_init(&name);
 			if (k < len && is_alpha((unsigned char)html[k]))
-				for (; k < len && is_alnum((unsigned char)html[k]); k++)
-					name_add(&name, html[k]);
+				k = tag_name(&name, html, len, k);
 			r = roles(p, &name);
 		} else {
 			k += name.len;
 		}
 		ne = k;
 		end = name.len ? tag_end(html, len, ne) : len;
+		if (end < len && !balance && verbatim(end - at, close, &name, r)) {
+			i = end + 1;
+			continue;
+		}
+		buf_put(out, html + run, at - run);
 		if (end < len) {
 			tag(out, close, &name, r, html + ne, end - ne, p,
 			    balance ? &open : NULL);

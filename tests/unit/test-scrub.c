@@ -66,6 +66,21 @@ names(void)
 	scrubs(in, false, "ab", "a long name after a drop element's is no drop element");
 }
 
+/* A tag kept just as written stays in the text around it: what is not
+ * kept as written must still be rewritten, and the text before it kept. */
+static void
+as_written(void)
+{
+	scrubs("<P>a</P><Em>b</eM>", false, "<p>a</p><em>b</em>", "names not in lower case are rewritten");
+	scrubs("<p >a</p >b<p\n>c</p\t>", false, "<p>a</p>b<p>c</p>", "spaces before > go");
+	scrubs("<br/><br /><hr>", false, "<br /><br /><hr>", "a self-closing tag is rewritten");
+	scrubs("</p class=x>", false, "</p>", "an end tag loses its attributes");
+	scrubs("a<p>b<title>c</title>d<!-- x -->e<em>f</em>g<script>h</script>i<p2>j</p2>k<p",
+	       false, "a<p>bcde<em>f</em>gijk&lt;p",
+	       "text and kept tags around tags dropped, comments, scripts and a stray <");
+	scrubs("<p>x</p></p><b>y", true, "<p>x</p><b>y</b>", "balancing still drops and adds end tags");
+}
+
 /* A policy of many names, its table grown several times, finds each of
  * them and none of their neighbours. */
 static void
@@ -149,6 +164,7 @@ main(void)
 	scrubs("<br><img src=a.png>x", true, "<br><img src=\"a.png\">x", "void elements stay open-free");
 
 	names();
+	as_written();
 	many_names();
 
 	url("http://example.org/", true);
