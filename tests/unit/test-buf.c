@@ -31,6 +31,67 @@ read_sized(const char *path, size_t n, size_t size, const char *what)
 	buf_release(&b);
 }
 
+/* buf_put_html, byte at a time, to check the fast one against. */
+static void
+html_slow(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default: buf_putc(b, s[i]);
+		}
+	}
+}
+
+/* Every byte value escaped or kept, at every place in and around a
+ * block of sixteen (where the fast path hands over to the slow one), in
+ * text with bytes above 127 and NULs that must pass untouched. */
+static void
+html_everywhere(void)
+{
+	struct buf got = BUF_INIT, want = BUF_INIT;
+	char s[40];
+	size_t at, n, bad = 0;
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		for (n = 1; n <= sizeof(s); n++) {
+			for (at = 0; at < n; at++) {
+				for (size_t i = 0; i < n; i++)
+					s[i] = "ab\xc3\xa9 \0z\x80\xff"[i % 8];
+				s[at] = (char)c;
+				if (n > 20)
+					s[n - 1] = '>';
+				buf_reset(&got);
+				buf_reset(&want);
+				buf_puts(&got, "x");
+				buf_puts(&want, "x");
+				buf_put_html(&got, s, n);
+				html_slow(&want, s, n);
+				bad += got.len != want.len ||
+				    memcmp(got.data, want.data, got.len) != 0 ||
+				    got.data[got.len] != '\0';
+			}
+		}
+	}
+	tap_ok(bad == 0, "html escape: every byte at every place as byte at a time (%zu differ)", bad);
+	buf_reset(&got);
+	buf_put_html(&got, "0123456789abcdef0123456789abcdef&", 33);
+	tap_is(got.data, "0123456789abcdef0123456789abcdef&amp;", "html escape: after two blocks");
+	buf_reset(&got);
+	buf_put_html(&got, "&&&&&&&&&&&&&&&&''", 18);
+	tap_is(got.data, "&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;"
+	    "&amp;&amp;&amp;&amp;&#39;&#39;", "html escape: a block of nothing but escapes");
+	buf_release(&got);
+	buf_release(&want);
+}
+
 int
 main(void)
 {
@@ -54,6 +115,7 @@ main(void)
 	buf_reset(&b);
 	buf_put_html(&b, "<a href=\"x\">&'</a>", 18);
 	tap_is(b.data, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;", "html escape");
+	html_everywhere();
 	buf_reset(&b);
 	buf_put_url(&b, "a b/c~d.e_f-g", 13);
 	tap_is(b.data, "a%20b%2Fc%7Ed.e_f-g", "url escape as HTML::Template");
