@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "find.h"
 #include "pagespec.h"
 #include "path.h"
 #include "plan.h"
@@ -303,7 +304,7 @@ render_cost(const struct page *p)
 	uint64_t cost = (uint64_t)(p->text ? p->len : (size_t)p->size);
 	const char *t = p->text, *end = t ? t + p->len : NULL;
 
-	while (t && (t = memmem(t, (size_t)(end - t), "pages=", 6))) {
+	while (t && (t = find_mem(t, (size_t)(end - t), "pages=", 6))) {
 		cost += 1000000;
 		t += 6;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "find.h"
 #include "path.h"
 #include "xalloc.h"
 
@@ -154,7 +155,7 @@ html_absolute_urls(struct buf *out, const char *html, size_t len, const char *ba
 		if (at >= len)
 			break;
 		if (at + 4 <= len && memcmp(html + at, "<!--", 4) == 0) {
-			const char *end = memmem(html + at + 4, len - at - 4, "-->", 3);
+			const char *end = find_mem(html + at + 4, len - at - 4, "-->", 3);
 			size_t stop = end ? (size_t)(end - html) + 3 : len;
 
 			buf_put(out, html + at, stop - at);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "find.h"
 #include "xalloc.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -402,8 +403,8 @@ find_fences(const char *text, const char *end, const char *limit,
 			open = &v[(*n)++];
 			open->from = ls;
 			open->to = end;
-		} else if (memmem(ls, (size_t)(le - ls), "```", 3) ||
-			   memmem(ls, (size_t)(le - ls), "~~~", 3)) {
+		} else if (find_mem(ls, (size_t)(le - ls), "```", 3) ||
+			   find_mem(ls, (size_t)(le - ls), "~~~", 3)) {
 			return ls;
 		}
 		at = le;
@@ -474,6 +475,8 @@ md_code_free(const char *text, size_t len)
 		if (!le || hit > le) {
 			ls = line_start(le ? le + 1 : text, hit);
 			le = line_end(hit, end);
+			/* memmem, not find_mem: spaces are too common to
+			 * memchr for. */
 			if (memchr(ls, '\t', (size_t)(le - ls)) ||
 			    memmem(ls, (size_t)(le - ls), "    ", 4))
 				return false;	/* maybe an indented code line */

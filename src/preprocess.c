@@ -8,6 +8,7 @@
 #include "build.h"
 #include "diag.h"
 #include "directive.h"
+#include "find.h"
 #include "md.h"
 #include "pagename.h"
 #include "path.h"
@@ -261,7 +262,7 @@ scan_params(struct ctx *c, const struct dtok *tok, unsigned flags)
 
 		/* Links only: a directive nested in a value is run, in the
 		 * scan pass too, by the plugin that owns the value. */
-		if (memmem(p->val, p->vallen, "[[", 2))
+		if (find_mem(p->val, p->vallen, "[[", 2))
 			expand(NULL, c, p->val, p->vallen, p->line, flags | PP_NODIRECTIVES);
 	}
 }
@@ -326,7 +327,7 @@ copy_code(struct buf *out, const char *text, size_t len)
 	struct dscan *s;
 	struct dtok tok;
 
-	if (!memmem(text, len, "\\[[", 3)) {
+	if (!find_mem(text, len, "\\[[", 3)) {
 		buf_put(out, text, len);
 		return;
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "find.h"
 #include "xalloc.h"
 
 /* A string literal appended with the length the compiler knows: buf_puts
@@ -558,7 +559,7 @@ end_tag(const char *s, size_t n, size_t from, const char *name, size_t *end)
 {
 	const char *e;
 
-	for (e = memmem(s + from, n - from, "</", 2); e; e = memmem(e + 1, n - (size_t)(e + 1 - s), "</", 2)) {
+	for (e = find_mem(s + from, n - from, "</", 2); e; e = find_mem(e + 1, n - (size_t)(e + 1 - s), "</", 2)) {
 		size_t m = (size_t)(e - s) + 2, k = strlen(name), j;
 
 		while (m < n && is_space((unsigned char)s[m]))
@@ -598,7 +599,7 @@ scrub_html(struct buf *out, const char *html, size_t len,
 		at = (size_t)(lt - html);
 		/* An HTML comment goes, up to its end (or the rest). */
 		if (at + 3 < len && memcmp(html + at, "<!--", 4) == 0) {
-			const char *e = memmem(html + at + 4, len - at - 4, "-->", 3);
+			const char *e = find_mem(html + at + 4, len - at - 4, "-->", 3);
 
 			if (e) {
 				buf_put(out, html + run, at - run);
