@@ -1610,6 +1610,31 @@ luaapi_push_tmpl(lua_State *L, const struct tmpl *t, const char *name)
 	luaL_setmetatable(L, TMPL_MT);
 }
 
+void
+luaapi_push_theme_tmpl(lua_State *L, const struct tmpl *t, const char *name)
+{
+	struct tmpl_ud *u;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, pstate_of(L)->tmpls);
+	if (lua_rawgetp(L, -1, t) == LUA_TUSERDATA) {
+		/* Another name for the same template (too long to keep, say)
+		 * gets an object of its own, as before. */
+		u = lua_touserdata(L, -1);
+		if (strcmp(u->name, name) == 0) {
+			lua_remove(L, -2);
+			return;
+		}
+	}
+	lua_pop(L, 1);
+	luaapi_push_tmpl(L, t, name);
+	u = lua_touserdata(L, -1);
+	if (strcmp(u->name, name) == 0) {
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, -3, t);
+	}
+	lua_remove(L, -2);
+}
+
 static int
 tmpl_gc(lua_State *L)
 {
@@ -1657,7 +1682,7 @@ l_template(lua_State *L)
 	t = theme_template(&build_of(L)->theme, full.data);
 	build_template(current(L), full.data);
 	if (t)
-		luaapi_push_tmpl(L, t, full.data);
+		luaapi_push_theme_tmpl(L, t, full.data);
 	else
 		lua_pushnil(L);
 	buf_release(&full);
@@ -1705,7 +1730,7 @@ tmpl_fill_l(lua_State *L)
 		if (p)
 			sub.page = p;
 		sub.dest = d ? d : c->dest;
-		if (plugin_pagetemplate(&sub, u->t, u->name, v) < 0) {
+		if (plugin_pagetemplate_of(&sub, u->t, u->name, v, L, 1) < 0) {
 			tvars_free(v);
 			return luaL_error(L, "a pagetemplate hook failed");
 		}
@@ -2475,4 +2500,6 @@ luaapi_open(lua_State *L)
 	lua_setglobal(L, "weft");
 	lua_newtable(L);	/* page pointer -> its object */
 	pstate_of(L)->pages = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_newtable(L);	/* theme template pointer -> its object */
+	pstate_of(L)->tmpls = luaL_ref(L, LUA_REGISTRYINDEX);
 }

@@ -104,6 +104,9 @@ struct pstate {
 	/* The metatables of weft's userdata kinds (enum ud_kind in
 	 * luaapi.c), compared by address to check an argument's kind. */
 	const void *mt[4];
+	/* The registry's reference to the table of theme templates' objects
+	 * by template (see luaapi_push_theme_tmpl). */
+	int tmpls;
 	/* The registry's reference to the table of page objects by page
 	 * (an integer key: pages are pushed a million times a build). */
 	int pages;
@@ -147,6 +150,13 @@ void luaapi_push_vars(lua_State *L, struct tvars *v);
 void luaapi_close_vars(lua_State *L, int idx);
 struct tmpl;
 void luaapi_push_tmpl(lua_State *L, const struct tmpl *t, const char *name);
+/* Pushes the object of t, a theme template (which lives as long as the
+ * build): made once per state and kept, as page objects are. */
+void luaapi_push_theme_tmpl(lua_State *L, const struct tmpl *t, const char *name);
+/* plugin_pagetemplate for the template whose object is at idx in from (a
+ * thread of the state c's hooks run in): the hooks get that object. */
+int plugin_pagetemplate_of(struct ctx *c, const struct tmpl *t, const char *name,
+			   struct tvars *v, lua_State *from, int idx);
 
 /* Calls the function below its nargs arguments on the stack with the limits
  * of a call, on behalf of c (what names it in messages). On an error, it is

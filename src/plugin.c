@@ -1068,9 +1068,11 @@ hook_wants(struct pstate *ps, const struct tmpl *t, lua_Integer i, lua_Integer n
 	return w->mask >> (i - 1) & 1;
 }
 
-int
-plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
-		    struct tvars *v)
+/* Runs the pagetemplate hooks with t's object from idx in from, or, with
+ * from NULL, the object of the theme template t named name. */
+static int
+run_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
+		 struct tvars *v, lua_State *from, int idx)
 {
 	struct plugins *pl = c->b->plugins;
 	struct pstate *ps;
@@ -1085,7 +1087,16 @@ plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 	n = push_hooks(L, HOOK_PAGETEMPLATE);
 	luaapi_push_vars(L, v);
 	vars = lua_gettop(L);
-	luaapi_push_tmpl(L, t, name);
+	if (!from) {
+		luaapi_push_theme_tmpl(L, t, name);
+	} else if (pstate_of(from) != ps) {
+		luaapi_push_tmpl(L, t, name);	/* not expected: c is from's */
+	} else {
+		/* from may be a coroutine of the state. */
+		lua_pushvalue(from, idx);
+		if (from != L)
+			lua_xmove(from, L, 1);
+	}
 	/* The pages once for all the hooks: each is a lookup to push. */
 	luaapi_push_page(L, c->page);
 	luaapi_push_page(L, c->dest);
@@ -1106,6 +1117,23 @@ plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 	luaapi_close_vars(L, vars);
 	lua_pop(L, 5);
 	return rc;
+}
+
+/* The core fills only theme templates (render.c's page.tmpl). */
+int
+plugin_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
+		    struct tvars *v)
+{
+	return run_pagetemplate(c, t, name, v, NULL, 0);
+}
+
+/* A template object's fill (luaapi.c): its hooks get that object, not a
+ * new one for each listed item. */
+int
+plugin_pagetemplate_of(struct ctx *c, const struct tmpl *t, const char *name,
+		       struct tvars *v, lua_State *from, int idx)
+{
+	return run_pagetemplate(c, t, name, v, from, idx);
 }
 
 /* Runs the hooks of a single-threaded stage in the first state. */
