@@ -1543,12 +1543,15 @@ static void
 set_var(lua_State *L, struct tvars *v, const char *name, int idx, int depth)
 {
 	lua_Integer i, n;
+	const char *s;
+	size_t len;
 
 	idx = lua_absindex(L, idx);
 	switch (lua_type(L, idx)) {
 	case LUA_TSTRING:
 	case LUA_TNUMBER:
-		tvars_set(v, name, lua_tostring(L, idx));
+		s = lua_tolstring(L, idx, &len);
+		tvars_setn(v, name, s, len);
 		break;
 	case LUA_TBOOLEAN:
 		tvars_set(v, name, lua_toboolean(L, idx) ? "1" : "");
@@ -1966,7 +1969,12 @@ scrubber_scrub(lua_State *L)
 	struct buf out = BUF_INIT;
 
 	scrub_html(&out, html, len, p, lua_toboolean(L, 3));
-	lua_pushlstring(L, out.data ? out.data : "", out.len);
+	/* Most html comes out as it went in: give back the same string
+	 * rather than a copy of it. */
+	if (out.len == len && (len == 0 || memcmp(out.data, html, len) == 0))
+		lua_pushvalue(L, 2);
+	else
+		lua_pushlstring(L, out.data ? out.data : "", out.len);
 	buf_release(&out);
 	return 1;
 }

@@ -177,4 +177,31 @@ check_grep 'the longest name' "public/most/$(printf '%0255d' 0 | tr 0 a)" \
 [ -z "$(ls -A "public/$(printf '%0255d' 0 | tr 0 b)")" ]
 ok $? "nothing is written for the one too long"
 
+# A hook that keeps its template variables past its call gets an error
+# when it uses them; the template it kept still answers (theme templates'
+# objects are kept for the build).
+rm -rf "$T/k" && site "$T/k" && cd "$T/k" || exit 1
+printf 'add_plugins: [keeper]\nplugindir: plugins\n' >>weft.yaml
+mkdir plugins
+cat >plugins/keeper.lua <<'LUA'
+local kept_vars, kept_t
+weft.hook("pagetemplate", function(page, dest, vars, t)
+	if kept_vars then
+		local ok, err = pcall(function() kept_vars.title = "stale" end)
+		weft.warn(("kept vars: %s %s"):format(tostring(ok), err))
+		weft.warn(("kept template: %s %s"):format(kept_t.name,
+			tostring(kept_t:uses("title"))))
+	end
+	kept_vars, kept_t = vars, t
+end)
+LUA
+printf 'A page.\n' >index.mdwn
+printf 'Another.\n' >other.mdwn
+run "$WEFT" build
+check_status 0 "a hook keeping its vars does not fail the build"
+check_grep 'kept vars: false .*template variables used after their hook returned' \
+	"$T/err" "using kept vars is an error"
+check_grep 'kept template: page.tmpl true' "$T/err" "a kept template still answers"
+check_grep 'A page.' public/index.html "the page is built"
+
 done_testing
