@@ -56,6 +56,10 @@ buf_putc(struct buf *b, int c)
 	b->data[b->len] = '\0';
 }
 
+/* Appends a string literal with the length the compiler knows: buf_puts
+ * is a call and a strlen, for the few bytes of a tag or a link. */
+#define BUF_PUT_LIT(b, lit) buf_put((b), "" lit, sizeof(lit) - 1)
+
 void buf_puts(struct buf *b, const char *s);
 /* Appends each string argument up to the NULL: text made of pieces, as
  * on the paths run for every link, where printf's parsing of its format

@@ -105,8 +105,6 @@ image(const char *name)
 	return false;
 }
 
-#define PUT_LIT(b, lit) buf_put((b), (lit), sizeof(lit) - 1)
-
 /* One link to write, as htmllink's arguments have it. */
 struct hlink {
 	const struct page *to;
@@ -149,7 +147,7 @@ put_anchor(struct buf *out, const struct ctx *c, const struct hlink *l)
 {
 	const struct htmllink_attrs *a = l->attrs;
 
-	PUT_LIT(out, "<a href=\"");
+	BUF_PUT_LIT(out, "<a href=\"");
 	url_relative(out, c->dest->url ? c->dest->url : "", l->to->url);
 	if (l->anchor) {
 		buf_putc(out, '#');
@@ -164,26 +162,26 @@ put_anchor(struct buf *out, const struct ctx *c, const struct hlink *l)
 		buf_cat(out, " title=\"", a->title, "\"", NULL);
 	buf_putc(out, '>');
 	put_title(out, l);
-	PUT_LIT(out, "</a>");
+	BUF_PUT_LIT(out, "</a>");
 }
 
 static void
 htmllink(struct buf *out, const struct ctx *c, const struct hlink *l)
 {
 	if (l->to && l->to == c->dest && !l->anchor) {
-		PUT_LIT(out, "<span class=\"selflink\">");
+		BUF_PUT_LIT(out, "<span class=\"selflink\">");
 		put_title(out, l);
-		PUT_LIT(out, "</span>");
+		BUF_PUT_LIT(out, "</span>");
 	} else if (!l->to || !l->to->url) {
-		PUT_LIT(out, "<span class=\"createlink\">");
+		BUF_PUT_LIT(out, "<span class=\"createlink\">");
 		put_title(out, l);
-		PUT_LIT(out, "</span>");
+		BUF_PUT_LIT(out, "</span>");
 	} else if (!l->noimage && image(l->to->name)) {
-		PUT_LIT(out, "<img src=\"");
+		BUF_PUT_LIT(out, "<img src=\"");
 		url_relative(out, c->dest->url ? c->dest->url : "", l->to->url);
-		PUT_LIT(out, "\" alt=\"");
+		BUF_PUT_LIT(out, "\" alt=\"");
 		put_title(out, l);
-		PUT_LIT(out, "\" />");
+		BUF_PUT_LIT(out, "\" />");
 	} else {
 		put_anchor(out, c, l);
 	}

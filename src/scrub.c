@@ -11,10 +11,6 @@
 #include "find.h"
 #include "xalloc.h"
 
-/* A string literal appended with the length the compiler knows: buf_puts
- * is a call and a strlen, for the few bytes of every tag written. */
-#define PUT_LIT(b, lit) buf_put((b), (lit), sizeof(lit) - 1)
-
 static int
 lower(int c)
 {
@@ -406,7 +402,7 @@ put_attr(struct buf *out, const char *name, size_t nlen, const char *v, size_t v
 
 	buf_putc(out, ' ');
 	buf_put(out, name, nlen);
-	PUT_LIT(out, "=\"");
+	BUF_PUT_LIT(out, "=\"");
 	if (memchr(v, '&', vlen)) {
 		decode_entities(&d, v, vlen);
 		buf_put_html(out, d.data, d.len);
@@ -467,7 +463,7 @@ attributes(struct buf *out, const char *s, size_t n, const struct scrub_policy *
 			} else {
 				buf_putc(out, ' ');
 				buf_put(out, nm.s, nm.len);
-				PUT_LIT(out, "=\"");
+				BUF_PUT_LIT(out, "=\"");
 				buf_put(out, nm.s, nm.len);
 				buf_putc(out, '"');
 			}
@@ -500,7 +496,7 @@ tag(struct buf *out, bool close, const struct name *name, unsigned r, const char
 		return;
 	if (close) {
 		if (!open) {
-			PUT_LIT(out, "</");
+			BUF_PUT_LIT(out, "</");
 			buf_put(out, name->s, nlen);
 			buf_putc(out, '>');
 			return;
@@ -510,7 +506,7 @@ tag(struct buf *out, bool close, const struct name *name, unsigned r, const char
 		for (i = open->n; i > 0; i--) {
 			if (strlen(open->v[i - 1]) == nlen && memcmp(open->v[i - 1], name->s, nlen) == 0) {
 				for (k = open->n; k >= i; k--) {
-					PUT_LIT(out, "</");
+					BUF_PUT_LIT(out, "</");
 					buf_puts(out, open->v[k - 1]);
 					buf_putc(out, '>');
 					free(open->v[k - 1]);
@@ -535,7 +531,7 @@ tag(struct buf *out, bool close, const struct name *name, unsigned r, const char
 	buf_put(out, name->s, nlen);
 	attributes(out, rest, rlen, p);
 	if (selfclose)
-		PUT_LIT(out, " />");
+		BUF_PUT_LIT(out, " />");
 	else
 		buf_putc(out, '>');
 }
@@ -649,13 +645,13 @@ scrub_html(struct buf *out, const char *html, size_t len,
 			    balance ? &open : NULL);
 			i = run = end + 1;
 		} else {
-			PUT_LIT(out, "&lt;");
+			BUF_PUT_LIT(out, "&lt;");
 			i = run = at + 1;
 		}
 	}
 	buf_put(out, html + run, len - run);
 	while (open.n) {
-		PUT_LIT(out, "</");
+		BUF_PUT_LIT(out, "</");
 		buf_puts(out, open.v[open.n - 1]);
 		buf_putc(out, '>');
 		free(open.v[--open.n]);
