@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "directive.h"
 #include "embed.h"
+#include "find.h"
 #include "luahost.h"
 #include "pagespec.h"
 #include "path.h"
@@ -928,7 +929,7 @@ run_text_hooks(struct ctx *c, enum hook_stage stage, bool with_dest,
 		uint64_t start;
 
 		/* The whole text goes into Lua only when the hook wants it. */
-		if (marker && !memmem(text->data, text->len, marker, strlen(marker)))
+		if (marker && !find_mem(text->data, text->len, marker, strlen(marker)))
 			continue;
 		lua_rawgeti(L, -1, i);
 		luaapi_push_page(L, c->page);
