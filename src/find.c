@@ -66,7 +66,6 @@ find_mem(const char *hay, size_t hlen, const char *needle, size_t nlen)
 	last = hay + (hlen - nlen) + r;
 	while (p <= last && (p = memchr(p, n[r], (size_t)(last - p) + 1))) {
 		const char *s = p - r;
-
 		size_t i = 0;
 
 		/* By hand: the needles are short, a call to memcmp costs
