@@ -1968,10 +1968,9 @@ scrubber_scrub(lua_State *L)
 	const char *html = luaL_checklstring(L, 2, &len);
 	struct buf out = BUF_INIT;
 
-	scrub_html(&out, html, len, p, lua_toboolean(L, 3));
 	/* Most html comes out as it went in: give back the same string
 	 * rather than a copy of it. */
-	if (out.len == len && (len == 0 || memcmp(out.data, html, len) == 0))
+	if (scrub_html(&out, html, len, p, lua_toboolean(L, 3)))
 		lua_pushvalue(L, 2);
 	else
 		lua_pushlstring(L, out.data ? out.data : "", out.len);

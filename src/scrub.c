@@ -575,12 +575,13 @@ end_tag(const char *s, size_t n, size_t from, const char *name, size_t *end)
 	return NULL;
 }
 
-void
+bool
 scrub_html(struct buf *out, const char *html, size_t len,
 	   const struct scrub_policy *p, bool balance)
 {
 	struct open open = { NULL, 0, 0 };
 	size_t i = 0, run = 0, k;
+	bool unchanged;
 
 	while (i < len) {
 		const char *lt = memchr(html + i, '<', len - i);
@@ -649,6 +650,10 @@ scrub_html(struct buf *out, const char *html, size_t len,
 			i = run = at + 1;
 		}
 	}
+	/* run moves on only where something is dropped or written anew
+	 * (tags kept as written stay in the run), and balancing writes only
+	 * after tag() has. */
+	unchanged = run == 0;
 	buf_put(out, html + run, len - run);
 	while (open.n) {
 		BUF_PUT_LIT(out, "</");
@@ -657,4 +662,5 @@ scrub_html(struct buf *out, const char *html, size_t len,
 		free(open.v[--open.n]);
 	}
 	free(open.v);
+	return unchanged;
 }

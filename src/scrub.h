@@ -62,8 +62,11 @@ void scrub_policy_add(struct scrub_policy *p, const char *name, size_t len,
  * With balance, end tags that close no element the text opened are
  * dropped and the elements left open are closed at the end: scrubbed text
  * can then be put inside a page without closing the page's own elements.
+ *
+ * Returns true when nothing was written anew: what it appended is html as
+ * it is (most pages), which the caller may use instead of a copy.
  */
-void scrub_html(struct buf *out, const char *html, size_t len,
+bool scrub_html(struct buf *out, const char *html, size_t len,
 		const struct scrub_policy *p, bool balance);
 
 /* Whether url (as written in an attribute, entities and all) is safe by
