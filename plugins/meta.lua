@@ -445,8 +445,6 @@ local function htmlize(page, text)
 	return weft.htmlize(weft.preprocess(text, { page = page }), page.type)
 end
 
-local TEXT_FIELDS, WIKI_FIELDS = { "description", "author" }, { "license", "copyright" }
-
 -- Each page's meta state as this Lua state's hooks have read it: decoded
 -- once (a page shows in its own template and in every list of it; a tag
 -- page lists hundreds), read and never written while pages render, when
@@ -461,41 +459,71 @@ local function state_of(page)
 	return meta
 end
 
+-- The fields the hook fills that a template shows, asked of each template
+-- object once: a theme's template keeps its object for the build, and a
+-- list fills the same one for each of its hundreds of items.
+local USED = { "meta", "title", "authorurl", "permalink", "description",
+	"author", "license", "copyright" }
+local used = setmetatable({}, { __mode = "k" })
+local function used_by(template)
+	local u = used[template]
+	if not u then
+		u = {}
+		for _, field in ipairs(USED) do u[field] = template:uses(field) end
+		used[template] = u
+	end
+	return u
+end
+
+-- Each page's title as templates show it, encoded once: every list of
+-- the page shows the same.
+local titles = {}
+
 weft.hook("pagetemplate", function(page, dest, vars, template)
 	local meta = state_of(page)
-	if page == dest and template:uses("meta") then
+	local uses = used_by(template)
+	local own = page == dest and late[page.name]
+	if page == dest and uses.meta then
 		local m = meta_var(page, meta)
 		if m then vars.meta = m end
 	end
-	local own = page == dest and late[page.name]
 	if own then
 		late[page.name] = nil
 		for k, v in pairs(meta) do if own[k] == nil then own[k] = v end end
 		meta = own
 	end
-	if meta.title and template:uses("title") then
-		vars.title = encode_numeric(meta.title)
+	if meta.title and uses.title then
+		local title = not own and titles[page]
+		if not title then
+			title = encode_numeric(meta.title)
+			if not own then titles[page] = title end
+		end
+		vars.title = title
 		vars.title_overridden = true
 	end
 	if meta.enclosure then
 		vars.enclosure = encode_entities(urlabs(meta.enclosure, site_url()))
 	end
-	if meta.authorurl and template:uses("authorurl") then
+	if meta.authorurl and uses.authorurl then
 		vars.authorurl = encode_entities(meta.authorurl)
 	end
-	if meta.permalink and template:uses("permalink") then
+	if meta.permalink and uses.permalink then
 		vars.permalink = encode_entities(urlabs(meta.permalink, site_url()))
 	end
-	for _, field in ipairs(TEXT_FIELDS) do
-		if meta[field] and template:uses(field) then
-			vars[field] = encode_numeric(meta[field])
-		end
+	if meta.description and uses.description then
+		vars.description = encode_numeric(meta.description)
 	end
-	for _, field in ipairs(WIKI_FIELDS) do
-		if meta[field] and template:uses(field) and
-		   (page == dest or dest:meta(field) ~= meta[field]) then
-			vars[field] = htmlize(page, meta[field])
-		end
+	if meta.author and uses.author then
+		vars.author = encode_numeric(meta.author)
+	end
+	-- license and copyright may hold wiki text, rendered for dest.
+	if meta.license and uses.license and
+	   (page == dest or dest:meta("license") ~= meta.license) then
+		vars.license = htmlize(page, meta.license)
+	end
+	if meta.copyright and uses.copyright and
+	   (page == dest or dest:meta("copyright") ~= meta.copyright) then
+		vars.copyright = htmlize(page, meta.copyright)
 	end
 end, { vars = { "meta", "title", "enclosure", "authorurl", "permalink",
 	"description", "author", "license", "copyright" } })
