@@ -332,21 +332,49 @@ local function heads_of(page, key, value, params, order, scan)
 	return heads
 end
 
--- Fields a meta directive set while its page rendered, by page name: one
--- that another directive wrote then ([[!if]], a template's body) was not
--- there in the scan. As in ikiwiki, where meta sets page state in both
--- passes, the page's own template shows them.
+-- Each page's meta state as this Lua state's hooks have read it: decoded
+-- once (a page shows in its own template and in every list of it; a tag
+-- page lists hundreds), read and never written while pages render, when
+-- page state no longer changes.
+local states = {}
+local function state_of(page)
+	local meta = states[page]
+	if not meta then
+		meta = page:state("meta") or NONE
+		states[page] = meta
+	end
+	return meta
+end
+
+-- Fields a meta directive set while its page rendered, by page: one that
+-- another directive wrote then ([[!if]], a template's body) was not there
+-- in the scan. As in ikiwiki, where meta sets page state in both passes,
+-- the page's own template shows them.
 local late = {}
+
+-- A field set while page renders. Most directives are the scan's again,
+-- setting what the state holds: no table until a value differs, and from
+-- then on every one (the template shows the last value set of each field,
+-- which, for one set only before, is the state's).
+local function set_late(page, k, v)
+	local own = late[page]
+	if not own then
+		if v == nil or state_of(page)[k] == v then return end
+		own = {}
+		late[page] = own
+	end
+	own[k] = v
+end
 
 -- The fields meta.pm sets while scanning; value is already decoded.
 -- Returns the value the head tags show (enclosure's becomes its URL), or
--- nil and an error. In the render pass, own is the table of the fields
--- the page's template is to show, or nil.
+-- nil and an error. In the render pass, own is true for the page itself
+-- (its template is to show them).
 local function set(page, scan, own, k, v)
 	if scan then
 		page:set("meta", k, v)
 	elseif own and v ~= nil then
-		own[k] = v
+		set_late(page, k, v)
 	end
 end
 
@@ -394,11 +422,7 @@ weft.directive("meta", function(args, page, dest, scan)
 	-- A redir only counts on its own page, not where the page is inlined.
 	if key == "redir" and not scan and page ~= dest then return "" end
 	value = decode_entities(value)
-	local own
-	if not scan and page == dest then
-		own = late[page.name] or {}
-		late[page.name] = own
-	end
+	local own = not scan and page == dest
 	local shown, err = set_fields(page, key, value, params, scan, own)
 	local heads
 	-- Rendering, only the head tags that look up pages matter (for their
@@ -445,20 +469,6 @@ local function htmlize(page, text)
 	return weft.htmlize(weft.preprocess(text, { page = page }), page.type)
 end
 
--- Each page's meta state as this Lua state's hooks have read it: decoded
--- once (a page shows in its own template and in every list of it; a tag
--- page lists hundreds), read and never written while pages render, when
--- page state no longer changes.
-local states = {}
-local function state_of(page)
-	local meta = states[page]
-	if not meta then
-		meta = page:state("meta") or NONE
-		states[page] = meta
-	end
-	return meta
-end
-
 -- The fields the hook fills that a template shows, asked of each template
 -- object once: a theme's template keeps its object for the build, and a
 -- list fills the same one for each of its hundreds of items.
@@ -482,13 +492,13 @@ local titles = {}
 weft.hook("pagetemplate", function(page, dest, vars, template)
 	local meta = state_of(page)
 	local uses = used_by(template)
-	local own = page == dest and late[page.name]
+	local own = page == dest and late[page]
 	if page == dest and uses.meta then
 		local m = meta_var(page, meta)
 		if m then vars.meta = m end
 	end
 	if own then
-		late[page.name] = nil
+		late[page] = nil
 		for k, v in pairs(meta) do if own[k] == nil then own[k] = v end end
 		meta = own
 	end
