@@ -105,11 +105,6 @@ local function escape_pattern(s)
 	return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"))
 end
 
--- ikiwiki's displaytime with the inline's timeformat (nil: the site's).
-local function displaytime(t, fmt, pubdate)
-	return weft.displaytime(t, pubdate, fmt)
-end
-
 -- ikiwiki's targetpage(page, "", feedfile): where a page's feeds go, less
 -- their extension.
 local function feedbase(name, feedfile)
@@ -368,18 +363,13 @@ local function list_shows(t, params)
 	return s
 end
 
--- The variables of one listed page, before the pagetemplate hooks.
-local function item_vars(s, p, dest)
-	local name = p.name
-	local vars = {
-		pageurl = weft.url(p, dest), inlinepage = name,
-		title = weft.pagetitle(weft.basename(name)),
-		html5 = s.html5,
-	}
-	if s.ctime then vars.ctime = displaytime(p.ctime, s.timeformat, true) end
-	if s.mtime then vars.mtime = displaytime(p.mtime, s.timeformat, false) end
+-- What a listed page shows beyond the variables t:fill_items sets: its
+-- content, the link to its discussion page.
+local function more_vars(s, p, content)
+	local vars = { content = content }
 	local dp = s.discussion
 	if dp then
+		local name = p.name
 		local disc = name .. "/" .. dp:lower()
 		if not name:lower():match("/" .. escape_pattern(dp:lower()) .. "$") and weft.page(disc) then
 			vars.have_actions = true
@@ -408,14 +398,15 @@ local function items_html(o, list, page, dest, cache)
 	end
 	local needcontent = not (o.archive and o.quick) and t:uses("content")
 	local shows = list_shows(t, o.params)
-	for i, p in ipairs(list) do
-		local content = needcontent and content_of(p, dest, cache) or nil
-		local vars = item_vars(shows, p, dest)
-		vars.content = content
-		vars.first = i == 1 or nil
-		vars.last = i == #list or nil
-		out[#out + 1] = t:fill(vars, p, dest)
+	-- The items are filled in C; an archive's need no table each.
+	if needcontent or shows.discussion then
+		local more = {}
+		for i, p in ipairs(list) do
+			more[i] = more_vars(shows, p, needcontent and content_of(p, dest, cache) or nil)
+		end
+		shows.vars = more
 	end
+	out[1] = t:fill_items(list, dest, shows)
 	return out
 end
 

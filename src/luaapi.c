@@ -1701,6 +1701,20 @@ l_template(lua_State *L)
 	return 1;
 }
 
+/* The pagetemplate hooks of a fill of the template object u (at index 1)
+ * for page p (NULL: c's) on d (NULL: c's dest). */
+static int
+fill_hooks(lua_State *L, const struct ctx *c, const struct tmpl_ud *u, struct tvars *v,
+	   struct page *p, struct page *d)
+{
+	struct ctx sub = *c;
+
+	if (p)
+		sub.page = p;
+	sub.dest = d ? d : c->dest;
+	return plugin_pagetemplate_of(&sub, u->t, u->name, v, L, 1);
+}
+
 /* tmpl:fill(vars [, page [, dest]]) or tmpl:fill(vars, {page=, dest=,
  * hooks=}): the pagetemplate hooks run for page (default: the current one)
  * first, as ikiwiki runs them when it fills a page's or an item's template;
@@ -1709,7 +1723,7 @@ static int
 tmpl_fill_l(lua_State *L)
 {
 	struct tmpl_ud *u = check_ud(L, 1, UD_TMPL);
-	struct ctx *c = current(L), sub;
+	struct ctx *c = current(L);
 	struct tvars *v;
 	struct buf out = BUF_INIT;
 	struct page *p, *d;
@@ -1734,11 +1748,7 @@ tmpl_fill_l(lua_State *L)
 	/* Not in the scan pass, whose output is thrown away: the hooks may
 	 * take page state as final (the meta plugin keeps what it read). */
 	if (c && hooks && !c->scan) {
-		sub = *c;
-		if (p)
-			sub.page = p;
-		sub.dest = d ? d : c->dest;
-		if (plugin_pagetemplate_of(&sub, u->t, u->name, v, L, 1) < 0) {
+		if (fill_hooks(L, c, u, v, p, d) < 0) {
 			tvars_free(v);
 			return luaL_error(L, "a pagetemplate hook failed");
 		}
@@ -1748,6 +1758,150 @@ tmpl_fill_l(lua_State *L)
 	lua_pushlstring(L, out.data, out.len);
 	buf_release(&out);
 	return 1;
+}
+
+/* Sets name in v to the time t as weft.displaytime shows it (what a plugin
+ * injected, if any), in protected mode: false with the error on the stack
+ * when that raised one. */
+static bool
+set_displaytime(lua_State *L, struct tvars *v, const char *name, time_t t, bool pubdate,
+		int format)
+{
+	size_t len;
+	const char *s;
+
+	lua_pushcfunction(L, luaapi_displaytime);
+	lua_pushinteger(L, (lua_Integer)t);
+	lua_pushboolean(L, pubdate);
+	lua_pushvalue(L, format);
+	if (lua_pcall(L, 3, 1, 0) != LUA_OK)
+		return false;
+	s = lua_tolstring(L, -1, &len);
+	tvars_setn(v, name, s, len);
+	lua_pop(L, 1);
+	return true;
+}
+
+/* fill_vars for lua_pcall: the vars (light userdata) and the table. */
+static int
+fill_vars_p(lua_State *L)
+{
+	fill_vars(L, lua_touserdata(L, 1), 2, 0);
+	return 0;
+}
+
+/* tmpl:fill_items(pages, dest [, opts]): the template filled for each page
+ * of the array pages in turn, joined, as ikiwiki's inline fills an item's:
+ * PAGEURL (from dest), INLINEPAGE, TITLE (from the page's name), FIRST and
+ * LAST, opts.html5 as HTML5, and with opts.ctime or opts.mtime set, CTIME
+ * or MTIME as weft.displaytime(t, ..., opts.timeformat) shows them; then
+ * the variables of opts.vars[i] (t:fill's values) for the i-th page; then
+ * the pagetemplate hooks for the page on dest. What t:fill does with a
+ * table of all those for each item, without the tables: a tag page's
+ * archive has hundreds of items. */
+static int
+tmpl_fill_items_l(lua_State *L)
+{
+	struct tmpl_ud *u = check_ud(L, 1, UD_TMPL);
+	struct ctx *c = current(L);
+	struct page *dest = opt_page(L, 3), *p;
+	struct buf out = BUF_INIT, field = BUF_INIT;
+	struct tvars *v;
+	const char *html5 = NULL, *base;
+	bool ctime, mtime, hooks;
+	int format, more;
+	lua_Integer i, n;
+
+	if (!u->t)
+		return luaL_error(L, "template used after it was freed");
+	luaL_checktype(L, 2, LUA_TTABLE);
+	n = (lua_Integer)lua_rawlen(L, 2);
+	for (i = 1; i <= n; i++) {	/* checked before anything is made */
+		lua_rawgeti(L, 2, i);
+		if (!opt_page(L, -1))
+			return luaL_error(L, "fill_items: pages[%d] is not a page", (int)i);
+		lua_pop(L, 1);
+	}
+	lua_settop(L, 4);
+	if (!lua_istable(L, 4)) {
+		lua_newtable(L);
+		lua_replace(L, 4);
+	}
+	ctime = lua_getfield(L, 4, "ctime") != LUA_TNIL && lua_toboolean(L, -1);
+	mtime = lua_getfield(L, 4, "mtime") != LUA_TNIL && lua_toboolean(L, -1);
+	lua_getfield(L, 4, "timeformat");
+	format = lua_gettop(L);
+	switch (lua_getfield(L, 4, "html5")) {	/* as t:fill takes a value */
+	case LUA_TNIL:
+		break;
+	case LUA_TBOOLEAN:
+		html5 = lua_toboolean(L, -1) ? "1" : "";
+		break;
+	case LUA_TSTRING:
+	case LUA_TNUMBER:
+		html5 = lua_tostring(L, -1);
+		break;
+	default:
+		return luaL_error(L, "template variable html5 cannot be a %s", luaL_typename(L, -1));
+	}
+	more = lua_getfield(L, 4, "vars") == LUA_TTABLE ? lua_gettop(L) : 0;
+	if (!dest && c)
+		dest = c->dest;
+	hooks = c && !c->scan;
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, 2, i);
+		p = opt_page(L, -1);
+		lua_pop(L, 1);
+		v = tvars_new();
+		buf_reset(&field);
+		url_relative(&field, dest && dest->url ? dest->url : "", p->url ? p->url : "");
+		tvars_setn(v, "pageurl", field.data, field.len);
+		tvars_set(v, "inlinepage", p->name);
+		buf_reset(&field);
+		base = path_base(p->name);
+		pagetitle(&field, base, strlen(base), false);
+		tvars_setn(v, "title", field.data, field.len);
+		if (html5)
+			tvars_set(v, "html5", html5);
+		if (ctime && !set_displaytime(L, v, "ctime", p->ctime, true, format))
+			goto raise;
+		if (mtime) {
+			/* As p.mtime records it. */
+			if (c && c->dest && p != c->dest)
+				build_depend_page(c, p->name, DEP_MTIME);
+			if (!set_displaytime(L, v, "mtime", p->mtime, false, format))
+				goto raise;
+		}
+		if (i == 1)
+			tvars_set(v, "first", "1");
+		if (i == n)
+			tvars_set(v, "last", "1");
+		if (more && lua_rawgeti(L, more, i) == LUA_TTABLE) {
+			lua_pushcfunction(L, fill_vars_p);
+			lua_pushlightuserdata(L, v);
+			lua_pushvalue(L, -3);
+			if (lua_pcall(L, 2, 0, 0) != LUA_OK)
+				goto raise;
+		}
+		lua_settop(L, more ? more : format + 1);
+		if (hooks && fill_hooks(L, c, u, v, p, dest) < 0) {
+			luaL_where(L, 1);	/* as luaL_error says it */
+			lua_pushliteral(L, "a pagetemplate hook failed");
+			lua_concat(L, 2);
+			goto raise;
+		}
+		tmpl_fill(&out, u->t, v);
+		tvars_free(v);
+	}
+	lua_pushlstring(L, out.data, out.len);
+	buf_release(&out);
+	buf_release(&field);
+	return 1;
+raise:
+	tvars_free(v);
+	buf_release(&out);
+	buf_release(&field);
+	return lua_error(L);
 }
 
 static int
@@ -1769,6 +1923,8 @@ tmpl_index(lua_State *L)
 		lua_pushcfunction(L, tmpl_fill_l);
 	else if (strcmp(k, "uses") == 0)
 		lua_pushcfunction(L, tmpl_uses_l);
+	else if (strcmp(k, "fill_items") == 0)
+		lua_pushcfunction(L, tmpl_fill_items_l);
 	else if (strcmp(k, "name") == 0)
 		lua_pushstring(L, u->name);
 	else

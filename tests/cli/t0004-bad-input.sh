@@ -204,4 +204,36 @@ check_grep 'kept vars: false .*template variables used after their hook returned
 check_grep 'kept template: page.tmpl true' "$T/err" "a kept template still answers"
 check_grep 'A page.' public/index.html "the page is built"
 
+# An archive's items are filled in C (t:fill_items): a pagetemplate hook
+# failing on one item fails the list's page and names the hook's file and
+# line, as does a displaytime a plugin injected; every page is written.
+rm -rf "$T/a" && site "$T/a" && cd "$T/a" || exit 1
+printf 'add_plugins: [boom]\nplugindir: plugins\n' >>weft.yaml
+mkdir plugins posts
+cat >plugins/boom.lua <<'LUA'
+weft.hook("pagetemplate", function(page, dest, vars, t)
+	if page.name == "posts/two" and dest.name == "index" then error("boom in the hook") end
+end, { vars = { "title" } })
+LUA
+printf '[[!inline pages="posts/*" archive=yes feeds=no]]\n' >index.mdwn
+printf 'One.\n' >posts/one.mdwn
+printf 'Two.\n' >posts/two.mdwn
+run "$WEFT" build
+check_status 1 "a hook failing on an archive item fails the build"
+check_grep 'index.mdwn:1: inline: .*plugins/inline.lua:[0-9]*: a pagetemplate hook failed' \
+	"$T/err" "the list's page names the failed hook"
+check_grep 'pagetemplate: plugins/boom.lua:2: boom in the hook' "$T/err" "the hook's own error is shown"
+check_grep 'One.' public/posts/one/index.html "the other pages are written"
+cat >plugins/boom.lua <<'LUA'
+weft.inject("displaytime", function(t, format, pubdate)
+	error("boom in displaytime")
+end)
+LUA
+run "$WEFT" build
+check_status 1 "an injected displaytime raising in an archive fails the build"
+check_grep 'index.mdwn:1: inline: plugins/boom.lua:2: boom in displaytime' "$T/err" \
+	"the archive's page names the injected function"
+test -f public/index.html
+ok $? "the list's page is written with the error"
+
 done_testing
