@@ -1701,6 +1701,34 @@ l_template(lua_State *L)
 	return 1;
 }
 
+/* fill_vars for lua_pcall: the vars (light userdata) and the table. */
+static int
+fill_vars_p(lua_State *L)
+{
+	fill_vars(L, lua_touserdata(L, 1), 2, 0);
+	return 0;
+}
+
+/* fill_vars(L, v, idx) in protected mode, for a C function that holds
+ * memory: false with the error on the stack, placed as luaL_error in the
+ * function itself would place it (at its Lua caller's line). */
+static bool
+fill_vars_safely(lua_State *L, struct tvars *v, int idx)
+{
+	idx = lua_absindex(L, idx);
+	lua_pushcfunction(L, fill_vars_p);
+	lua_pushlightuserdata(L, v);
+	lua_pushvalue(L, idx);
+	if (lua_pcall(L, 2, 0, 0) == LUA_OK)
+		return true;
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		luaL_where(L, 1);
+		lua_insert(L, -2);
+		lua_concat(L, 2);
+	}
+	return false;
+}
+
 /* The pagetemplate hooks of a fill of the template object u (at index 1)
  * for page p (NULL: c's) on d (NULL: c's dest). */
 static int
@@ -1743,8 +1771,10 @@ tmpl_fill_l(lua_State *L)
 		d = opt_page(L, 4);
 	}
 	v = tvars_new();
-	if (lua_istable(L, 2))
-		fill_vars(L, v, 2, 0);
+	if (lua_istable(L, 2) && !fill_vars_safely(L, v, 2)) {	/* v freed first */
+		tvars_free(v);
+		return lua_error(L);
+	}
 	/* Not in the scan pass, whose output is thrown away: the hooks may
 	 * take page state as final (the meta plugin keeps what it read). */
 	if (c && hooks && !c->scan) {
@@ -1780,14 +1810,6 @@ set_displaytime(lua_State *L, struct tvars *v, const char *name, time_t t, bool 
 	tvars_setn(v, name, s, len);
 	lua_pop(L, 1);
 	return true;
-}
-
-/* fill_vars for lua_pcall: the vars (light userdata) and the table. */
-static int
-fill_vars_p(lua_State *L)
-{
-	fill_vars(L, lua_touserdata(L, 1), 2, 0);
-	return 0;
 }
 
 /* tmpl:fill_items(pages, dest [, opts]): the template filled for each page
@@ -1876,13 +1898,8 @@ tmpl_fill_items_l(lua_State *L)
 			tvars_set(v, "first", "1");
 		if (i == n)
 			tvars_set(v, "last", "1");
-		if (more && lua_rawgeti(L, more, i) == LUA_TTABLE) {
-			lua_pushcfunction(L, fill_vars_p);
-			lua_pushlightuserdata(L, v);
-			lua_pushvalue(L, -3);
-			if (lua_pcall(L, 2, 0, 0) != LUA_OK)
-				goto raise;
-		}
+		if (more && lua_rawgeti(L, more, i) == LUA_TTABLE && !fill_vars_safely(L, v, -1))
+			goto raise;
 		lua_settop(L, more ? more : format + 1);
 		if (hooks && fill_hooks(L, c, u, v, p, dest) < 0) {
 			luaL_where(L, 1);	/* as luaL_error says it */

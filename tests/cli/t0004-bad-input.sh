@@ -236,4 +236,25 @@ check_grep 'index.mdwn:1: inline: plugins/boom.lua:2: boom in displaytime' "$T/e
 test -f public/index.html
 ok $? "the list's page is written with the error"
 
+# A template variable Lua cannot give (a function) is the directive's
+# error, placed at the plugin's line, for t:fill and t:fill_items alike
+# (under the sanitizers: with nothing leaked).
+cat >plugins/boom.lua <<'LUA'
+weft.directive("badfill", function(args, page, dest)
+	local t = weft.template("archivepage")
+	local ok, err = pcall(function() return t:fill({ title = function() end }) end)
+	local ok2, err2 = pcall(function()
+		return t:fill_items({ page }, dest, { vars = { { title = function() end } } })
+	end)
+	return ("[%s] [%s]"):format(err, err2)
+end)
+LUA
+printf '[[!badfill]]\n' >index.mdwn
+run "$WEFT" build
+check_status 0 "a bad template variable a plugin caught fails nothing"
+check_grep '\[plugins/boom.lua:3: template variable title cannot be a function\]' \
+	public/index.html "t:fill's error names the plugin's line"
+check_grep '\[plugins/boom.lua:5: template variable title cannot be a function\]' \
+	public/index.html "t:fill_items's too"
+
 done_testing
