@@ -73,19 +73,17 @@ build_date3339(struct buf *out, time_t t)
 }
 
 void
-build_displaytime(struct build *b, struct buf *out, time_t t, bool pubdate)
+build_displaytime(struct build *b, struct buf *out, time_t t, bool pubdate, const char *fmt)
 {
 	if (b->html5) {
 		buf_puts(out, "<time datetime=\"");
 		build_date3339(out, t);
 		buf_puts(out, pubdate ? "\" pubdate=\"pubdate\">" : "\">");
-		build_strftime(b, out, b->timeformat, t);
-		buf_puts(out, "</time>");
 	} else {
 		buf_puts(out, "<span class=\"date\">");
-		build_strftime(b, out, b->timeformat, t);
-		buf_puts(out, "</span>");
 	}
+	build_strftime(b, out, fmt ? fmt : b->timeformat, t);
+	buf_puts(out, b->html5 ? "</time>" : "</span>");
 }
 
 static bool

@@ -153,10 +153,11 @@ int build_run(const struct build_opts *opts, struct diag *d);
  * declare, with types, defaults and help. */
 void build_help_options(FILE *out);
 
-/* Formats t as ikiwiki's displaytime(): the timeformat in the site's time
- * zone, in <time datetime="..."> (with pubdate="pubdate" when asked) with
- * html5, else in <span class="date">. */
-void build_displaytime(struct build *b, struct buf *out, time_t t, bool pubdate);
+/* Formats t as ikiwiki's displaytime(): the strftime format fmt (NULL: the
+ * timeformat) in the site's time zone, in <time datetime="..."> (with
+ * pubdate="pubdate" when asked) with html5, else in <span class="date">. */
+void build_displaytime(struct build *b, struct buf *out, time_t t, bool pubdate,
+		       const char *fmt);
 /* t formatted with the strftime format fmt in the site's time zone and the
  * C locale. */
 void build_strftime(struct build *b, struct buf *out, const char *fmt, time_t t);

@@ -1790,16 +1790,23 @@ tmpl_fill_l(lua_State *L)
 	return 1;
 }
 
-/* Sets name in v to the time t as weft.displaytime shows it (what a plugin
- * injected, if any), in protected mode: false with the error on the stack
- * when that raised one. */
+/* Sets name in v to the time t as weft.displaytime shows it with the
+ * format at index format (nil: the timeformat), what a plugin injected if
+ * any, in protected mode: false with the error on the stack when that
+ * raised one. tmp is room for the text. */
 static bool
 set_displaytime(lua_State *L, struct tvars *v, const char *name, time_t t, bool pubdate,
-		int format)
+		int format, struct buf *tmp)
 {
 	size_t len;
 	const char *s;
 
+	if (!pstate_of(L)->injected) {	/* as luaapi_displaytime, without a call */
+		buf_reset(tmp);
+		build_displaytime(build_of(L), tmp, t, pubdate, lua_tostring(L, format));
+		tvars_setn(v, name, tmp->data, tmp->len);
+		return true;
+	}
 	lua_pushcfunction(L, luaapi_displaytime);
 	lua_pushinteger(L, (lua_Integer)t);
 	lua_pushboolean(L, pubdate);
@@ -1851,7 +1858,9 @@ tmpl_fill_items_l(lua_State *L)
 	}
 	ctime = lua_getfield(L, 4, "ctime") != LUA_TNIL && lua_toboolean(L, -1);
 	mtime = lua_getfield(L, 4, "mtime") != LUA_TNIL && lua_toboolean(L, -1);
-	lua_getfield(L, 4, "timeformat");
+	if (lua_getfield(L, 4, "timeformat") != LUA_TNIL && !lua_isstring(L, -1))
+		return luaL_error(L, "fill_items: timeformat is a %s, not a string",
+				  luaL_typename(L, -1));
 	format = lua_gettop(L);
 	switch (lua_getfield(L, 4, "html5")) {	/* as t:fill takes a value */
 	case LUA_TNIL:
@@ -1885,13 +1894,13 @@ tmpl_fill_items_l(lua_State *L)
 		tvars_setn(v, "title", field.data, field.len);
 		if (html5)
 			tvars_set(v, "html5", html5);
-		if (ctime && !set_displaytime(L, v, "ctime", p->ctime, true, format))
+		if (ctime && !set_displaytime(L, v, "ctime", p->ctime, true, format, &field))
 			goto raise;
 		if (mtime) {
 			/* As p.mtime records it. */
 			if (c && c->dest && p != c->dest)
 				build_depend_page(c, p->name, DEP_MTIME);
-			if (!set_displaytime(L, v, "mtime", p->mtime, false, format))
+			if (!set_displaytime(L, v, "mtime", p->mtime, false, format, &field))
 				goto raise;
 		}
 		if (i == 1)
@@ -2246,6 +2255,14 @@ luaapi_displaytime(lua_State *L)
 	struct build *b = build_of(L);
 	struct buf out = BUF_INIT;
 
+	/* Nothing injected in this state (no lookup to know it): the core's,
+	 * which keeps the timeformat's text of each time. */
+	if (!pstate_of(L)->injected) {
+		build_displaytime(b, &out, t, pubdate, format);
+		lua_pushlstring(L, out.data, out.len);
+		buf_release(&out);
+		return 1;
+	}
 	lua_settop(L, 3);
 	lua_pushinteger(L, (lua_Integer)t);
 	lua_pushvalue(L, 3);
@@ -2281,6 +2298,7 @@ l_inject(lua_State *L)
 	lua_pushvalue(L, 2);
 	lua_setfield(L, -2, names[which]);
 	lua_pop(L, 1);
+	ps->injected = true;
 	if (ps->pl->loading && ps->worker == 0)
 		ps->pl->injected = true;
 	return 0;

@@ -96,6 +96,7 @@ struct pstate {
 	unsigned line;		/* the directive's line, for messages */
 	const char *what;	/* the directive or hook running, for messages */
 	size_t loading;		/* the plugin being run at load time */
+	bool injected;		/* weft.inject was called in this state */
 	struct strmap specs;	/* compiled PageSpecs by text */
 	struct strmap prof;	/* "directive inline" -> struct prof_entry, with -vv */
 	/* While rendering, when pages no longer change: what weft.pages found,

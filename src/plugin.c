@@ -1198,7 +1198,7 @@ plugin_displaytime(struct ctx *c, struct buf *out, time_t t, bool pubdate)
 	int rc;
 
 	if (!pl || !pl->injected) {
-		build_displaytime(c->b, out, t, pubdate);
+		build_displaytime(c->b, out, t, pubdate, NULL);
 		return 0;
 	}
 	ps = state_for(pl, c->worker);
