@@ -10,8 +10,18 @@
 -- Difference from ikiwiki: only page.tmpl gets them (ikiwiki fills any
 -- template that shows PARENTLINKS, inlined items included).
 
+-- Whether a template object is page.tmpl, asked once (template.name is a
+-- call into weft, and the hook runs for every page).
+local is_page = setmetatable({}, { __mode = "k" })
+
 weft.hook("pagetemplate", function(page, dest, vars, template)
-	if page ~= dest or template.name ~= "page.tmpl" then return end
+	if page ~= dest then return end
+	local yes = is_page[template]
+	if yes == nil then
+		yes = template.name == "page.tmpl"
+		is_page[template] = yes
+	end
+	if not yes then return end
 	-- Set even when empty: it replaces whatever was there.
 	weft.parentlinks(page, vars)
 end, { vars = { "parentlinks", "has_parentlinks" } })
