@@ -339,7 +339,7 @@ local function num_comments(page)
 end
 
 -- COMMENTS: the page's comments, oldest first, and their feeds.
-local function comments_html(page, dest, vars, t)
+local function comments_html(page, dest, vars, uses)
 	if not inline then
 		error("comments needs the inline plugin, which is disabled", 0)
 	end
@@ -352,19 +352,19 @@ local function comments_html(page, dest, vars, t)
 		vars.comments = html
 	end
 	local links = inline.feedlinks(dest)
-	if links and t:uses("feedlinks") then
+	if links and uses.feedlinks then
 		vars.feedlinks = links
 	end
 end
 
-local function links(page, vars, t)
-	if t:uses("commentsurl") then
+local function links(page, vars, uses)
+	if uses.commentsurl then
 		vars.commentsurl = weft.absurl(page) .. "#comments"
 	end
-	if t:uses("atomcommentsurl") and weft.config("usedirs") then
+	if uses.atomcommentsurl and weft.config("usedirs") then
 		vars.atomcommentsurl = weft.absurl(page) .. "comments.atom"
 	end
-	if t:uses("commentslink") then
+	if uses.commentslink then
 		local n = num_comments(page)
 		if n > 0 then
 			vars.commentslink = weft.link(page, {
@@ -376,36 +376,36 @@ local function links(page, vars, t)
 end
 
 -- The variables of comment.tmpl, for a comment page.
-local function comment_vars(page, vars, t)
+local function comment_vars(page, vars, uses)
 	local st = page:state("comments")
 	if not st then
 		return
 	end
-	if t:uses("commentid") then
+	if uses.commentid then
 		vars.commentid = "comment-" .. weft.md5(page.name)
 	end
 	for _, k in ipairs{ "user", "openid", "ip", "author", "authorurl" } do
-		if st[k] and t:uses("comment" .. k) then
+		if st[k] and uses["comment" .. k] then
 			vars["comment" .. k] = st[k]
 		end
 	end
-	if st.avatar and t:uses("commentauthoravatar") then
+	if st.avatar and uses.commentauthoravatar then
 		vars.commentauthoravatar = st.avatar
 	end
 end
 
-weft.hook("pagetemplate", function(page, dest, vars, t)
-	if t:uses("commentslink") or t:uses("commentsurl") or t:uses("atomcommentsurl") or
-	   t:uses("comments") then
+weft.hook("pagetemplate", function(page, dest, vars, t, uses)
+	if uses.commentslink or uses.commentsurl or uses.atomcommentsurl or
+	   uses.comments then
 		if shown(page) then
-			if t:uses("comments") and page.name == dest.name then
-				comments_html(page, dest, vars, t)
+			if uses.comments and page.name == dest.name then
+				comments_html(page, dest, vars, uses)
 			end
-			links(page, vars, t)
+			links(page, vars, uses)
 		end
 	end
 	if page.type == "_comment" then
-		comment_vars(page, vars, t)
+		comment_vars(page, vars, uses)
 	end
 end, { vars = { "comments", "commentslink", "commentsurl", "atomcommentsurl",
 	"commentid", "commentuser", "commentopenid", "commentip", "commentauthor",

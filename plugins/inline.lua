@@ -557,9 +557,9 @@ weft.hook("filter", function(page, dest)
 	end
 end, { contains = "[[!inline" })
 
-weft.hook("pagetemplate", function(page, dest, vars, t)
+weft.hook("pagetemplate", function(page, dest, vars, t, uses)
 	local links = feedlinks[dest.name]
-	if links and page.name == dest.name and t:uses("feedlinks") then
+	if links and page.name == dest.name and uses.feedlinks then
 		vars.feedlinks = links
 	end
 end, { vars = { "feedlinks" } })

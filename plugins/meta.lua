@@ -469,29 +469,12 @@ local function htmlize(page, text)
 	return weft.htmlize(weft.preprocess(text, { page = page }), page.type)
 end
 
--- The fields the hook fills that a template shows, asked of each template
--- object once: a theme's template keeps its object for the build, and a
--- list fills the same one for each of its hundreds of items.
-local USED = { "meta", "title", "authorurl", "permalink", "description",
-	"author", "license", "copyright" }
-local used = setmetatable({}, { __mode = "k" })
-local function used_by(template)
-	local u = used[template]
-	if not u then
-		u = {}
-		for _, field in ipairs(USED) do u[field] = template:uses(field) end
-		used[template] = u
-	end
-	return u
-end
-
 -- Each page's title as templates show it, encoded once: every list of
 -- the page shows the same.
 local titles = {}
 
-weft.hook("pagetemplate", function(page, dest, vars, template)
+weft.hook("pagetemplate", function(page, dest, vars, template, uses)
 	local meta = state_of(page)
-	local uses = used_by(template)
 	local own = page == dest and late[page]
 	if page == dest and uses.meta then
 		local m = meta_var(page, meta)

@@ -41,8 +41,8 @@ local function sidebar_of(page)
 	return global_sidebar(page)
 end
 
-weft.hook("pagetemplate", function(page, dest, vars, template)
-	if page ~= dest or not template:uses("sidebar") then return end
+weft.hook("pagetemplate", function(page, dest, vars, template, uses)
+	if page ~= dest or not uses.sidebar then return end
 	local html = sidebar_of(page)
 	if html and html ~= "" then vars.sidebar = html end
 end, { vars = { "sidebar" } })

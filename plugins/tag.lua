@@ -155,23 +155,9 @@ local function encode_numeric(s)
 	end))
 end
 
--- Whether a template shows TAGS and CATEGORIES, asked of each template
--- object once (a theme's keeps its object for the build): the hook runs
--- for every page and every feed item.
-local used = setmetatable({}, { __mode = "k" })
-local function used_by(template)
-	local u = used[template]
-	if not u then
-		u = { tags = template:uses("tags"), categories = template:uses("categories") }
-		used[template] = u
-	end
-	return u
-end
-
-weft.hook("pagetemplate", function(page, dest, vars, template)
+weft.hook("pagetemplate", function(page, dest, vars, template, uses)
 	local links = tag_links(page)
 	if #links == 0 then return end
-	local uses = used_by(template)
 	if uses.tags then
 		-- The rows made in C: the hook runs for every page.
 		local targets, texts = {}, {}

@@ -1643,6 +1643,48 @@ luaapi_push_theme_tmpl(lua_State *L, const struct tmpl *t, const char *name)
 	lua_remove(L, -2);
 }
 
+static void
+add_use(const char *name, size_t len, void *arg)
+{
+	lua_State *L = arg;
+
+	lua_pushlstring(L, name, len);
+	lua_pushboolean(L, 1);
+	lua_rawset(L, -3);
+}
+
+static int
+uses_newindex(lua_State *L)
+{
+	return luaL_error(L, "a template's uses are read only");
+}
+
+void
+luaapi_push_uses(lua_State *L, const struct tmpl *t)
+{
+	lua_Integer serial = (lua_Integer)tmpl_serial(t);
+
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_USES);
+	if (lua_rawgeti(L, -1, serial) == LUA_TNIL) {
+		/* An empty table reading through to the names (a table's
+		 * __index is no call): one that held them would take writes. */
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_createtable(L, 0, 3);
+		lua_newtable(L);
+		tmpl_each_use(t, add_use, L);
+		lua_setfield(L, -2, "__index");
+		lua_pushcfunction(L, uses_newindex);
+		lua_setfield(L, -2, "__newindex");
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
+		lua_setmetatable(L, -2);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -3, serial);
+	}
+	lua_remove(L, -2);
+}
+
 static int
 tmpl_gc(lua_State *L)
 {

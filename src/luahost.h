@@ -154,6 +154,11 @@ void luaapi_push_tmpl(lua_State *L, const struct tmpl *t, const char *name);
 /* Pushes the object of t, a theme template (which lives as long as the
  * build): made once per state and kept, as page objects are. */
 void luaapi_push_theme_tmpl(lua_State *L, const struct tmpl *t, const char *name);
+/* Pushes the table of the variables t shows (lowercased name -> true),
+ * read only: made once per template and state, a pagetemplate hook's
+ * fifth argument, so that a hook run for every item of a list asks no
+ * call into weft what the template shows. */
+void luaapi_push_uses(lua_State *L, const struct tmpl *t);
 /* plugin_pagetemplate for the template whose object is at idx in from (a
  * thread of the state c's hooks run in): the hooks get that object. */
 int plugin_pagetemplate_of(struct ctx *c, const struct tmpl *t, const char *name,
@@ -173,5 +178,6 @@ int pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 #define REG_HTMLIZE "weft.htmlize"
 #define REG_MODULES "weft.modules"
 #define REG_INJECT "weft.inject"		/* name -> function replacing a core one */
+#define REG_USES "weft.uses"		/* template serial -> luaapi_push_uses's table */
 
 #endif

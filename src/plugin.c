@@ -396,6 +396,8 @@ state_new(struct plugins *pl, unsigned worker)
 	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_MODULES);
 	lua_newtable(ps->L);
 	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_INJECT);
+	lua_newtable(ps->L);
+	lua_setfield(ps->L, LUA_REGISTRYINDEX, REG_USES);
 	luaapi_open(ps->L);
 	for (i = 0; i < pl->n; i++) {
 		if (run_plugin(ps, i) < 0 && worker == 0) {
@@ -1101,6 +1103,7 @@ run_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 	/* The pages once for all the hooks: each is a lookup to push. */
 	luaapi_push_page(L, c->page);
 	luaapi_push_page(L, c->dest);
+	luaapi_push_uses(L, t);
 	for (i = 1; i <= n && rc == 0; i++) {
 		uint64_t start;
 
@@ -1111,12 +1114,13 @@ run_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 		lua_pushvalue(L, vars + 3);
 		lua_pushvalue(L, vars);
 		lua_pushvalue(L, vars + 1);
+		lua_pushvalue(L, vars + 4);
 		start = prof_start(ps);
-		rc = pstate_call(ps, 4, 0, c, "pagetemplate", NULL);
+		rc = pstate_call(ps, 5, 0, c, "pagetemplate", NULL);
 		prof_end(ps, start, hook_owner(pl, HOOK_PAGETEMPLATE, i), "pagetemplate");
 	}
 	luaapi_close_vars(L, vars);
-	lua_pop(L, 5);
+	lua_pop(L, 6);
 	return rc;
 }
 

@@ -1168,6 +1168,17 @@ tmpl_uses(const struct tmpl *t, const char *name)
 	return found;
 }
 
+void
+tmpl_each_use(const struct tmpl *t, void (*fn)(const char *name, size_t len, void *arg),
+	      void *arg)
+{
+	const struct strmap_entry *e;
+	size_t it = 0;
+
+	while ((e = strmap_next(&t->uses, &it)))
+		fn(e->key, e->keylen, arg);
+}
+
 /* ---- the fill ---- */
 
 struct frame {

@@ -64,6 +64,10 @@ uint64_t tmpl_serial(const struct tmpl *t);
  * name, so callers compute only what a template shows (ikiwiki's
  * $template->query). */
 bool tmpl_uses(const struct tmpl *t, const char *name);
+/* Calls fn with each name the template mentions, lowercased (not
+ * NUL-terminated: len bytes), in no particular order. */
+void tmpl_each_use(const struct tmpl *t, void (*fn)(const char *name, size_t len, void *arg),
+		   void *arg);
 
 /* The parameters of one fill: names to strings, or to loops of rows that are
  * parameter sets of their own. Names are case-insensitive; a second set of a

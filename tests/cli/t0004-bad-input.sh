@@ -257,4 +257,19 @@ check_grep '\[plugins/boom.lua:3: template variable title cannot be a function\]
 check_grep '\[plugins/boom.lua:5: template variable title cannot be a function\]' \
 	public/index.html "t:fill_items's too"
 
+# A pagetemplate hook's fifth argument: the variables the template shows,
+# in lower case, read only.
+cat >plugins/boom.lua <<'LUA'
+weft.hook("pagetemplate", function(page, dest, vars, t, uses)
+	if page ~= dest then return end
+	local ok, err = pcall(function() uses.title = false end)
+	weft.warn(("uses: %s %s %s %s"):format(tostring(uses.title), tostring(uses.TITLE),
+		tostring(uses.nosuchvar), tostring(ok) .. " " .. err))
+end)
+LUA
+printf 'A page.\n' >index.mdwn
+run "$WEFT" build
+check_status 0 "a hook reading its template's uses builds"
+check_grep 'uses: true nil nil false .*read only' "$T/err" "uses: lower-case names, read only"
+
 done_testing
