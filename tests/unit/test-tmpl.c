@@ -461,6 +461,14 @@ test_errors(void)
 		    "a tag's line is where it starts");
 }
 
+/* tmpl_each_use's callback: appends " name" to a buf. */
+static void
+collect_use(const char *name, size_t len, void *arg)
+{
+	buf_putc(arg, ' ');
+	buf_put(arg, name, len);
+}
+
 static void
 test_uses(void)
 {
@@ -481,6 +489,24 @@ test_uses(void)
 	tap_ok(!tmpl_uses(t, "zeta") && !tmpl_uses(t, "eta") && !tmpl_uses(t, "inc1.tmpl") &&
 	       !tmpl_uses(t, "") && !tmpl_uses(t, "alph"),
 	       "uses: not text, comments, include names or prefixes");
+	{
+		struct buf names = BUF_INIT;
+
+		static const char *const want[] = {
+			" __first__ ", " a ", " alpha ", " beta ", " delta ", " epsilon ", " gamma ",
+		};
+		size_t i, found = 0, spaces = 0;
+
+		tmpl_each_use(t, collect_use, &names);
+		buf_putc(&names, ' ');
+		for (i = 0; i < names.len; i++)
+			spaces += names.data[i] == ' ';
+		for (i = 0; i < sizeof(want) / sizeof(*want); i++)
+			found += strstr(names.data, want[i]) != NULL;
+		tap_ok(spaces == 8 && found == 7,
+		       "each_use: every name once, lowercased, includes' too (%s)", names.data);
+		buf_release(&names);
+	}
 	tap_is(tmpl_file(t), "t.tmpl", "tmpl_file");
 	/* Serials key what is worked out per template: never 0, never
 	 * another's, not even one compiled where a freed one was. */
