@@ -178,9 +178,11 @@ local function define(args, page)
 	weft.alias_directive(args.name, "shortcut")
 end
 
+-- Only a page that mentions shortcuts can define one: the others, every
+-- post of a blog, are not handed to Lua.
 weft.hook("scan", function(page)
 	if page.name == PAGE then defined = {} end
-end)
+end, { contains = "shortcut" })
 
 -- [[!shortcut]] defines (in the scan pass) and shows what it defined; an
 -- alias [[!NAME]] arrives here with its name and expands.
