@@ -331,10 +331,34 @@ has_children(const struct site *s, const char *dir, size_t n)
 	return yes;
 }
 
+/* Looks up dir[0, n) "/" link[0, len) (link alone when n is 0), composed
+ * on the stack when it fits: bestlink tries several for every link of
+ * every page. */
+static struct page *
+lookup_under(const struct site *s, const char *dir, size_t n, const char *link, size_t len)
+{
+	char small[256];
+	struct buf big = BUF_INIT;
+	char *at = n + 1 + len <= sizeof(small) ? small : NULL;
+	size_t total = n ? n + 1 + len : len;
+	struct page *p;
+
+	if (!at) {
+		buf_grow(&big, total);
+		at = big.data;
+	}
+	memcpy(at, dir, n);
+	if (n)
+		at[n] = '/';
+	memcpy(at + (n ? n + 1 : 0), link, len);
+	p = lookup(s, at, total);
+	buf_release(&big);
+	return p;
+}
+
 struct page *
 site_bestlink(const struct site *s, const char *from, const char *link, size_t len)
 {
-	struct buf try = BUF_INIT;
 	struct page *found = NULL;
 	size_t cwd;
 
@@ -350,16 +374,9 @@ site_bestlink(const struct site *s, const char *from, const char *link, size_t l
 	cwd = strlen(from);
 	for (;;) {
 		/* No page lives under from[0..cwd): nothing to find there. */
-		if (cwd && s->parents_ready && !has_children(s, from, cwd))
-			goto up;
-		buf_reset(&try);
-		buf_put(&try, from, cwd);
-		if (cwd)
-			buf_putc(&try, '/');
-		buf_put(&try, link, len);
-		if ((found = lookup(s, try.data, try.len)))
+		if (!(cwd && s->parents_ready && !has_children(s, from, cwd)) &&
+		    (found = lookup_under(s, from, cwd, link, len)))
 			break;
-up:
 		if (!cwd)
 			break;
 		while (cwd && from[cwd - 1] != '/')
@@ -368,16 +385,14 @@ up:
 			cwd--;
 	}
 	if (!found && s->userdir && *s->userdir) {
+		struct buf lower = BUF_INIT;
 		size_t i;
 
-		buf_reset(&try);
-		buf_puts(&try, s->userdir);
-		buf_putc(&try, '/');
 		for (i = 0; i < len; i++)
-			buf_putc(&try, link[i] >= 'A' && link[i] <= 'Z' ? link[i] + ('a' - 'A') : link[i]);
-		found = lookup(s, try.data, try.len);
+			buf_putc(&lower, link[i] >= 'A' && link[i] <= 'Z' ? link[i] + ('a' - 'A') : link[i]);
+		found = lookup_under(s, s->userdir, strlen(s->userdir), lower.data, lower.len);
+		buf_release(&lower);
 	}
-	buf_release(&try);
 	return found;
 }
 

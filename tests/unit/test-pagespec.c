@@ -599,6 +599,48 @@ test_sort_added(void)
 	site_release(&s);
 }
 
+/* bestlink's candidates: up from the linking page's directory, absolute,
+ * in any case, the userdir last; names too long for its stack room. */
+static void
+test_bestlink(void)
+{
+	struct site s;
+	struct buf longdir = BUF_INIT, longpage = BUF_INIT;
+	struct page *to;
+	size_t i;
+
+	for (i = 0; i < 40; i++)
+		buf_puts(&longdir, i ? "/segment" : "segment");	/* 319 bytes */
+	buf_printf(&longpage, "%s/target", longdir.data);
+	site_init(&s);
+	site_add(&s, "a/b/c");
+	site_add(&s, "a/c");
+	site_add(&s, "c");
+	site_add(&s, "users/joey");
+	site_add(&s, longpage.data);
+	site_sort(&s);
+	s.userdir = "users";
+	to = site_bestlink(&s, "a/b", "c", 1);
+	tap_is(to ? to->name : "(none)", "a/b/c", "bestlink: under the page first");
+	to = site_bestlink(&s, "a/x", "c", 1);
+	tap_is(to ? to->name : "(none)", "a/c", "bestlink: then its parent");
+	to = site_bestlink(&s, "a/b", "/c", 2);
+	tap_is(to ? to->name : "(none)", "c", "bestlink: absolute");
+	to = site_bestlink(&s, "a/b", "C", 1);
+	tap_is(to ? to->name : "(none)", "a/b/c", "bestlink: in any case");
+	to = site_bestlink(&s, "x", "Joey", 4);
+	tap_is(to ? to->name : "(none)", "users/joey", "bestlink: the userdir last");
+	to = site_bestlink(&s, longdir.data, "target", 6);
+	tap_is(to ? to->name : "(none)", longpage.data, "bestlink: a name past 256 bytes");
+	to = site_bestlink(&s, "", longpage.data, longpage.len);
+	tap_is(to ? to->name : "(none)", longpage.data, "bestlink: a long link from the top");
+	to = site_bestlink(&s, longdir.data, "nothere", 7);
+	tap_ok(to == NULL, "bestlink: nothing found");
+	buf_release(&longdir);
+	buf_release(&longpage);
+	site_release(&s);
+}
+
 /* A page added after the index: the index is not used, nothing is lost. */
 static void
 test_stale_index(struct site *s)
@@ -919,6 +961,7 @@ main(void)
 	test_glob(&s);
 	test_stale_index(&s);
 	test_sort_added();
+	test_bestlink();
 	test_speed();
 	free(cases);
 	free(text);
