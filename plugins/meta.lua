@@ -408,10 +408,7 @@ local function set_fields(page, key, value, params, scan, own)
 end
 
 local function add_heads(page, heads)
-	if #heads == 0 then return end
-	local all = page:state("meta", "heads") or {}
-	for _, h in ipairs(heads) do all[#all + 1] = h end
-	page:set("meta", "heads", all)
+	for i = 1, #heads do page:append("meta", "heads", heads[i]) end
 end
 
 local LOOKS_UP = { stylesheet = true, script = true, redir = true }

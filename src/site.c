@@ -486,6 +486,27 @@ page_state_str(const struct page *p, const char *plugin, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+int
+page_state_append(struct page *p, const char *plugin, const char *key, cJSON *val)
+{
+	cJSON *obj, *list;
+
+	page_state_root(p);
+	p->saved_state = NULL;
+	if (!p->state)
+		p->state = cJSON_CreateObject();
+	obj = cJSON_GetObjectItemCaseSensitive(p->state, plugin);
+	if (!obj)
+		obj = cJSON_AddObjectToObject(p->state, plugin);
+	list = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!list)
+		list = cJSON_AddArrayToObject(obj, key);
+	else if (!cJSON_IsArray(list))
+		return -1;
+	cJSON_AddItemToArray(list, val);
+	return 0;
+}
+
 void
 page_state_set(struct page *p, const char *plugin, const char *key, cJSON *val)
 {

@@ -189,6 +189,10 @@ const struct cJSON *page_state(const struct page *p, const char *plugin,
 /* Sets state[plugin][key] to val (taking ownership; NULL deletes). */
 void page_state_set(struct page *p, const char *plugin, const char *key,
 		    struct cJSON *val);
+/* Adds val at the end of the list state[plugin][key], made when missing,
+ * taking ownership; -1 (val not taken) when that holds something else. */
+int page_state_append(struct page *p, const char *plugin, const char *key,
+		      struct cJSON *val);
 
 /* The interned copy of a link type, made on first use; thread-safe. */
 const char *site_linktype(struct site *s, const char *type);

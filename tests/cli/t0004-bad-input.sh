@@ -272,4 +272,29 @@ run "$WEFT" build
 check_status 0 "a hook reading its template's uses builds"
 check_grep 'uses: true nil nil false .*read only' "$T/err" "uses: lower-case names, read only"
 
+# page:append adds to a list in the page's state while the page is
+# scanned; on a key holding something else, or later, it is an error.
+cat >plugins/boom.lua <<'LUA'
+weft.directive("app", function(args, page, dest, scan)
+	if scan then
+		page:append("boom", "list", "one")
+		page:append("boom", "list", { two = 2 })
+		page:set("boom", "text", "x")
+		local ok, err = pcall(page.append, page, "boom", "text", "y")
+		page:set("boom", "why", err)
+		return nil
+	end
+	local ok, err = pcall(page.append, page, "boom", "list", "late")
+	local list = page:state("boom", "list")
+	return ("[%d %s %s] [%s] [%s]"):format(#list, list[1], list[2].two,
+		page:state("boom", "why"), err)
+end, { scan = true })
+LUA
+printf '[[!app]]\n' >index.mdwn
+run "$WEFT" build
+check_status 0 "page:append builds"
+check_grep '\[2 one 2\]' public/index.html "page:append adds at the end, made when missing"
+check_grep 'page state boom.text is not a list' public/index.html "a key holding a string is no list"
+check_grep 'can only be set while it is scanned' public/index.html "not after the scan"
+
 done_testing
