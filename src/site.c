@@ -486,19 +486,30 @@ page_state_str(const struct page *p, const char *plugin, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-int
-page_state_append(struct page *p, const char *plugin, const char *key, cJSON *val)
+/* The object of plugin in p's state, to be changed: made when missing if
+ * make, else NULL then. */
+static cJSON *
+state_to_change(struct page *p, const char *plugin, bool make)
 {
-	cJSON *obj, *list;
+	cJSON *obj;
 
+	/* Once changed, the saved text no longer stands for it. */
 	page_state_root(p);
 	p->saved_state = NULL;
 	if (!p->state)
 		p->state = cJSON_CreateObject();
 	obj = cJSON_GetObjectItemCaseSensitive(p->state, plugin);
-	if (!obj)
+	if (!obj && make)
 		obj = cJSON_AddObjectToObject(p->state, plugin);
-	list = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return obj;
+}
+
+int
+page_state_append(struct page *p, const char *plugin, const char *key, cJSON *val)
+{
+	cJSON *obj = state_to_change(p, plugin, true);
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(obj, key);
+
 	if (!list)
 		list = cJSON_AddArrayToObject(obj, key);
 	else if (!cJSON_IsArray(list))
@@ -510,19 +521,10 @@ page_state_append(struct page *p, const char *plugin, const char *key, cJSON *va
 void
 page_state_set(struct page *p, const char *plugin, const char *key, cJSON *val)
 {
-	cJSON *obj;
+	cJSON *obj = state_to_change(p, plugin, val != NULL);
 
-	/* Once changed, the saved text no longer stands for it. */
-	page_state_root(p);
-	p->saved_state = NULL;
-	if (!p->state)
-		p->state = cJSON_CreateObject();
-	obj = cJSON_GetObjectItemCaseSensitive(p->state, plugin);
-	if (!obj) {
-		if (!val)
-			return;
-		obj = cJSON_AddObjectToObject(p->state, plugin);
-	}
+	if (!obj)
+		return;
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
 	if (val)
 		cJSON_AddItemToObject(obj, key, val);
