@@ -469,18 +469,32 @@ check_writable(lua_State *L, const struct page *p)
 		luaL_error(L, "the state of page %s can only be set while it is scanned", p->name);
 }
 
-static int
-page_set(lua_State *L)
+/* The arguments of page:set and page:append, checked: the page, the
+ * plugin and key, and the value as JSON (NULL for nil). Raises when the
+ * page is not being scanned or page state cannot keep the value. */
+static cJSON *
+state_args(lua_State *L, struct page **p, const char **plugin, const char **key)
 {
-	struct page *p = check_page(L, 1);
-	const char *plugin = luaL_checkstring(L, 2), *key = luaL_checkstring(L, 3);
 	char why[WHY_SIZE] = "";
 	cJSON *v;
 
-	check_writable(L, p);
+	*p = check_page(L, 1);
+	*plugin = luaL_checkstring(L, 2);
+	*key = luaL_checkstring(L, 3);
+	check_writable(L, *p);
 	v = to_json(L, 4, 0, why);
 	if (*why)
-		return luaL_error(L, "%s", why);
+		luaL_error(L, "%s", why);
+	return v;
+}
+
+static int
+page_set(lua_State *L)
+{
+	struct page *p;
+	const char *plugin, *key;
+	cJSON *v = state_args(L, &p, &plugin, &key);
+
 	page_state_set(p, plugin, key, v);
 	return 0;
 }
@@ -491,15 +505,10 @@ page_set(lua_State *L)
 static int
 page_append(lua_State *L)
 {
-	struct page *p = check_page(L, 1);
-	const char *plugin = luaL_checkstring(L, 2), *key = luaL_checkstring(L, 3);
-	char why[WHY_SIZE] = "";
-	cJSON *v;
+	struct page *p;
+	const char *plugin, *key;
+	cJSON *v = state_args(L, &p, &plugin, &key);
 
-	check_writable(L, p);
-	v = to_json(L, 4, 0, why);
-	if (*why)
-		return luaL_error(L, "%s", why);
 	if (!v)
 		return 0;	/* nil: nothing to add */
 	if (page_state_append(p, plugin, key, v) < 0) {
