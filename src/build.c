@@ -73,7 +73,7 @@ build_date3339(struct buf *out, time_t t)
 }
 
 void
-build_displaytime(struct build *b, struct buf *out, time_t t, bool pubdate, const char *fmt)
+build_displaytime_open(struct build *b, struct buf *out, time_t t, bool pubdate)
 {
 	if (b->html5) {
 		buf_puts(out, "<time datetime=\"");
@@ -82,8 +82,20 @@ build_displaytime(struct build *b, struct buf *out, time_t t, bool pubdate, cons
 	} else {
 		buf_puts(out, "<span class=\"date\">");
 	}
-	build_strftime(b, out, fmt ? fmt : b->timeformat, t);
+}
+
+void
+build_displaytime_close(struct build *b, struct buf *out)
+{
 	buf_puts(out, b->html5 ? "</time>" : "</span>");
+}
+
+void
+build_displaytime(struct build *b, struct buf *out, time_t t, bool pubdate, const char *fmt)
+{
+	build_displaytime_open(b, out, t, pubdate);
+	build_strftime(b, out, fmt ? fmt : b->timeformat, t);
+	build_displaytime_close(b, out);
 }
 
 static bool

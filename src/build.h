@@ -158,6 +158,10 @@ void build_help_options(FILE *out);
  * pubdate="pubdate" when asked) with html5, else in <span class="date">. */
 void build_displaytime(struct build *b, struct buf *out, time_t t, bool pubdate,
 		       const char *fmt);
+/* The markup build_displaytime puts before and after the formatted time,
+ * for a time formatted otherwise (a formattime a plugin injected). */
+void build_displaytime_open(struct build *b, struct buf *out, time_t t, bool pubdate);
+void build_displaytime_close(struct build *b, struct buf *out);
 /* t formatted with the strftime format fmt in the site's time zone and the
  * C locale. */
 void build_strftime(struct build *b, struct buf *out, const char *fmt, time_t t);

@@ -2346,15 +2346,9 @@ luaapi_displaytime(lua_State *L)
 	if (call_injected(L, "displaytime", 3))
 		return 1;
 	lua_settop(L, 3);
-	if (b->html5) {
-		buf_puts(&out, "<time datetime=\"");
-		build_date3339(&out, t);
-		buf_puts(&out, pubdate ? "\" pubdate=\"pubdate\">" : "\">");
-	} else {
-		buf_puts(&out, "<span class=\"date\">");
-	}
+	build_displaytime_open(b, &out, t, pubdate);
 	formattime(L, &out, t, format);
-	buf_puts(&out, b->html5 ? "</time>" : "</span>");
+	build_displaytime_close(b, &out);
 	lua_pushlstring(L, out.data, out.len);
 	buf_release(&out);
 	return 1;
