@@ -246,7 +246,13 @@ weft.directive("badfill", function(args, page, dest)
 	local ok2, err2 = pcall(function()
 		return t:fill_items({ page }, dest, { vars = { { title = function() end } } })
 	end)
-	return ("[%s] [%s]"):format(err, err2)
+	local _, err3 = pcall(t.fill_items, t, { page }, dest, { html5 = {} })
+	local _, err4 = pcall(t.fill_items, t, { page }, dest, { timeformat = {} })
+	local _, err5 = pcall(t.fill_items, t, { page, "nosuchpage" }, dest)
+	local html5 = t:fill_items({ page }, dest, { html5 = true }) ==
+		t:fill_items({ page }, dest, { html5 = 1 })
+	return ("[%s] [%s] [%s] [%s] [%s] [%s]"):format(err, err2, err3, err4, err5,
+		tostring(html5))
 end)
 LUA
 printf '[[!badfill]]\n' >index.mdwn
@@ -256,6 +262,12 @@ check_grep '\[plugins/boom.lua:3: template variable title cannot be a function\]
 	public/index.html "t:fill's error names the plugin's line"
 check_grep '\[plugins/boom.lua:5: template variable title cannot be a function\]' \
 	public/index.html "t:fill_items's too"
+check_grep '\[template variable html5 cannot be a table\]' public/index.html \
+	"fill_items: html5 taken as t:fill takes a value"
+check_grep '\[fill_items: timeformat is a table, not a string\]' public/index.html \
+	"fill_items: a timeformat must be a string"
+check_grep '\[fill_items: pages\[2\] is not a page\] \[true\]' public/index.html \
+	"fill_items: every item must be a page; true and 1 are the same HTML5"
 
 # A pagetemplate hook's fifth argument: the variables the template shows,
 # in lower case, read only.
