@@ -1571,6 +1571,23 @@ check_vars(lua_State *L, int idx)
 
 static void fill_vars(lua_State *L, struct tvars *v, int idx, int depth);
 
+/* What a template shows for the value at idx: a string or number as it
+ * is, a boolean as "1" or ""; NULL for any other value. */
+static const char *
+scalar_text(lua_State *L, int idx, size_t *len)
+{
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING:
+	case LUA_TNUMBER:
+		return lua_tolstring(L, idx, len);
+	case LUA_TBOOLEAN:
+		*len = lua_toboolean(L, idx) ? 1 : 0;
+		return *len ? "1" : "";
+	default:
+		return NULL;
+	}
+}
+
 /* Sets name in v from the Lua value at idx: strings and numbers as they
  * are, booleans as "1" or "", an array of tables as a loop. */
 static void
@@ -1584,11 +1601,9 @@ set_var(lua_State *L, struct tvars *v, const char *name, int idx, int depth)
 	switch (lua_type(L, idx)) {
 	case LUA_TSTRING:
 	case LUA_TNUMBER:
-		s = lua_tolstring(L, idx, &len);
-		tvars_setn(v, name, s, len);
-		break;
 	case LUA_TBOOLEAN:
-		tvars_set(v, name, lua_toboolean(L, idx) ? "1" : "");
+		s = scalar_text(L, idx, &len);
+		tvars_setn(v, name, s, len);
 		break;
 	case LUA_TNIL:
 		tvars_set(v, name, "");
@@ -1913,6 +1928,7 @@ tmpl_fill_items_l(lua_State *L)
 	struct buf out = BUF_INIT, field = BUF_INIT;
 	struct tvars *v;
 	const char *html5 = NULL, *base;
+	size_t html5len = 0;
 	bool ctime, mtime, hooks;
 	int format, more;
 	lua_Integer i, n;
@@ -1938,19 +1954,10 @@ tmpl_fill_items_l(lua_State *L)
 		return luaL_error(L, "fill_items: timeformat is a %s, not a string",
 				  luaL_typename(L, -1));
 	format = lua_gettop(L);
-	switch (lua_getfield(L, 4, "html5")) {	/* as t:fill takes a value */
-	case LUA_TNIL:
-		break;
-	case LUA_TBOOLEAN:
-		html5 = lua_toboolean(L, -1) ? "1" : "";
-		break;
-	case LUA_TSTRING:
-	case LUA_TNUMBER:
-		html5 = lua_tostring(L, -1);
-		break;
-	default:
+	/* Taken as t:fill takes a value, before anything is made. */
+	if (lua_getfield(L, 4, "html5") != LUA_TNIL &&
+	    !(html5 = scalar_text(L, -1, &html5len)))
 		return luaL_error(L, "template variable html5 cannot be a %s", luaL_typename(L, -1));
-	}
 	more = lua_getfield(L, 4, "vars") == LUA_TTABLE ? lua_gettop(L) : 0;
 	if (!dest && c)
 		dest = c->dest;
@@ -1969,7 +1976,7 @@ tmpl_fill_items_l(lua_State *L)
 		pagetitle(&field, base, strlen(base), false);
 		tvars_setn(v, "title", field.data, field.len);
 		if (html5)
-			tvars_set(v, "html5", html5);
+			tvars_setn(v, "html5", html5, html5len);
 		if (ctime && !set_displaytime(L, v, "ctime", p->ctime, true, format, &field))
 			goto raise;
 		if (mtime) {
