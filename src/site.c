@@ -385,13 +385,11 @@ site_bestlink(const struct site *s, const char *from, const char *link, size_t l
 			cwd--;
 	}
 	if (!found && s->userdir && *s->userdir) {
-		struct buf lower = BUF_INIT;
-		size_t i;
+		char small[256], *lower = lower_into(small, link, len);
 
-		for (i = 0; i < len; i++)
-			buf_putc(&lower, link[i] >= 'A' && link[i] <= 'Z' ? link[i] + ('a' - 'A') : link[i]);
-		found = lookup_under(s, s->userdir, strlen(s->userdir), lower.data, lower.len);
-		buf_release(&lower);
+		found = lookup_under(s, s->userdir, strlen(s->userdir), lower, len);
+		if (lower != small)
+			free(lower);
 	}
 	return found;
 }
