@@ -5,6 +5,8 @@
 #include <cmark-gfm.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdalign.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +68,133 @@ spans_release(struct spans *s)
 	s->n = s->cap = 0;
 }
 
+/*
+ * Rendering a page makes a few hundred nodes and buffers that all go
+ * together when the HTML is out: they come from an arena of the render
+ * (cmark takes an allocator), freed in one go, instead of a malloc, a
+ * memset and a free each. cmark's allocator functions take no context:
+ * the arena in use is the thread's. Each block has its size before it,
+ * for realloc; the newest block grows in place (cmark's buffers grow by
+ * realloc) and, freed, is given back.
+ */
+struct chunk {
+	struct chunk *next;
+	size_t cap, used;
+	max_align_t data[];
+};
+
+struct arena {
+	struct chunk *head;	/* the chunk being filled */
+	unsigned char *last;	/* the newest block, in head */
+};
+
+enum { HEADER = sizeof(max_align_t), FIRST_CHUNK = 64 * 1024 };
+
+static _Thread_local struct arena *arena;
+
+static size_t
+rounded(size_t n)
+{
+	return (n + HEADER - 1) / HEADER * HEADER;
+}
+
+static size_t
+block_size(const unsigned char *p)
+{
+	size_t n;
+
+	memcpy(&n, p - HEADER, sizeof(n));
+	return n;
+}
+
+static void
+set_block_size(unsigned char *p, size_t n)
+{
+	memcpy(p - HEADER, &n, sizeof(n));
+}
+
+static void *
+arena_alloc(size_t n)
+{
+	struct chunk *c = arena->head;
+	size_t need = HEADER + rounded(n);
+	unsigned char *p;
+
+	if (!c || c->cap - c->used < need) {
+		size_t cap = c ? 2 * c->cap : FIRST_CHUNK;
+
+		if (cap < need)
+			cap = need;
+		c = xmalloc(sizeof(*c) + cap);
+		c->cap = cap;
+		c->used = 0;
+		c->next = arena->head;
+		arena->head = c;
+	}
+	p = (unsigned char *)c->data + c->used + HEADER;
+	c->used += need;
+	set_block_size(p, n);
+	arena->last = p;
+	return p;
+}
+
+static void *
+arena_calloc(size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (size && nmemb > SIZE_MAX / 2 / size)
+		abort();
+	p = arena_alloc(nmemb * size);
+	return memset(p, 0, nmemb * size);
+}
+
+static void *
+arena_realloc(void *ptr, size_t n)
+{
+	struct chunk *c = arena->head;
+	unsigned char *p = ptr, *q;
+	size_t old;
+
+	if (!p)
+		return arena_alloc(n);
+	old = block_size(p);
+	if (n <= old)
+		return p;
+	if (p == arena->last && n <= SIZE_MAX / 2 &&
+	    rounded(n) - rounded(old) <= c->cap - c->used) {
+		c->used += rounded(n) - rounded(old);
+		set_block_size(p, n);
+		return p;
+	}
+	q = arena_alloc(n);
+	return memcpy(q, p, old);
+}
+
+static void
+arena_free(void *ptr)
+{
+	unsigned char *p = ptr;
+
+	if (p && p == arena->last) {
+		arena->head->used -= HEADER + rounded(block_size(p));
+		arena->last = NULL;
+	}
+}
+
+static cmark_mem arena_mem = { arena_calloc, arena_realloc, arena_free };
+
+static void
+arena_release(struct arena *a)
+{
+	while (a->head) {
+		struct chunk *next = a->head->next;
+
+		free(a->head);
+		a->head = next;
+	}
+}
+
 static void
 attach(cmark_parser *p, const char *name)
 {
@@ -79,16 +208,17 @@ void
 md_render(struct buf *out, const char *text, size_t len, unsigned flags)
 {
 	int opts = CMARK_OPT_FOOTNOTES;
+	struct arena a = { NULL, NULL };
 	cmark_parser *p;
 	cmark_node *doc;
-	char *html;
 
 	md_init();
 	if (flags & MD_UNSAFE)
 		opts |= CMARK_OPT_UNSAFE;
 	if (flags & MD_HARDBREAKS)
 		opts |= CMARK_OPT_HARDBREAKS;
-	p = cmark_parser_new(opts);
+	arena = &a;
+	p = cmark_parser_new_with_mem(opts, &arena_mem);
 	/* Discount's features as ikiwiki uses it: tables, ~~strikethrough~~;
 	 * no autolinking of bare URLs (ikiwiki leaves them text, and a URL
 	 * given to a template inside an attribute must stay one). */
@@ -97,11 +227,11 @@ md_render(struct buf *out, const char *text, size_t len, unsigned flags)
 	attach(p, "tasklist");
 	cmark_parser_feed(p, text, len);
 	doc = cmark_parser_finish(p);
-	html = cmark_render_html(doc, opts, cmark_parser_get_syntax_extensions(p));
-	buf_puts(out, html);
-	free(html);
-	cmark_node_free(doc);
-	cmark_parser_free(p);
+	buf_puts(out, cmark_render_html_with_mem(doc, opts, cmark_parser_get_syntax_extensions(p),
+						 &arena_mem));
+	/* The tree, the parser and the HTML are all in the arena. */
+	arena_release(&a);
+	arena = NULL;
 }
 
 /* Byte offsets of the start of each line, so (line, column) positions from
