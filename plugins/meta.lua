@@ -355,13 +355,15 @@ local late = {}
 -- A field set while page renders. Most directives are the scan's again,
 -- setting what the state holds: no table until a value differs, and from
 -- then on every one (the template shows the last value set of each field,
--- which, for one set only before, is the state's).
+-- which, for one set only before, is the state's). Until then the render
+-- need not call the directives the scan settled; from then on it must.
 local function set_late(page, k, v)
 	local own = late[page]
 	if not own then
 		if v == nil or state_of(page)[k] == v then return end
 		own = {}
 		late[page] = own
+		weft.unsettle()
 	end
 	own[k] = v
 end
@@ -413,6 +415,13 @@ end
 
 local LOOKS_UP = { stylesheet = true, script = true, redir = true }
 
+-- What rendering the directive does, besides fields set_late keeps, is
+-- known from its scan (settle): nothing, unless it looks a page up (its
+-- dependency is the render's) or its value is wrong (the error shows).
+local function settles(key, err)
+	return not err and not LOOKS_UP[key] and key ~= "enclosure"
+end
+
 weft.directive("meta", function(args, page, dest, scan)
 	local key, value, params, order = parse_args(args)
 	if not key then return "" end
@@ -429,11 +438,12 @@ weft.directive("meta", function(args, page, dest, scan)
 	end
 	if scan then
 		if heads then add_heads(page, heads) end
+		if settles(key, err) then return "" end
 		return nil
 	end
 	if err then error(err, 0) end
 	return ""
-end, { scan = true })
+end, { scan = true, settle = true })
 
 -- META: the page's head tags without repeats, license and copyright first
 -- (meta.pm adds those two in its scan pass too). A page in a redir loop

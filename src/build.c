@@ -295,7 +295,7 @@ scan_range(size_t i, unsigned w, void *arg)
 {
 	struct range *r = arg;
 	struct page *p = r->b->site.pages.v[r->from + i];
-	struct ctx c = { r->b, w, p, p, 0, NULL, false };
+	struct ctx c = { r->b, w, p, p, 0, NULL, false, NULL };
 
 	if (p->kind == SRC_FILE || p->restored || !p->text)
 		return;
@@ -391,7 +391,8 @@ render_one(size_t i, unsigned w, void *arg)
 {
 	struct build *b = arg;
 	struct page *p = b->order[i];
-	struct ctx c = { b, w, p, p, 0, NULL, false };
+	bool unsettled = false;
+	struct ctx c = { b, w, p, p, 0, NULL, false, &unsettled };
 	struct buf src = BUF_INIT;
 	struct timespec t0, t1;
 

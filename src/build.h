@@ -120,6 +120,9 @@ struct ctx {
 	unsigned depth;		/* nesting of preprocess calls */
 	struct deps *deps;	/* what c->dest depends on; NULL: not recorded */
 	bool scan;		/* the scan pass: find links, run scan hooks, write nothing */
+	/* Set (weft.unsettle), the render calls the directives the scan
+	 * settled; NULL, it always does. Shared by the render's inner ctxs. */
+	bool *unsettled;
 };
 
 /*

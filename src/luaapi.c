@@ -138,13 +138,17 @@ l_directive(lua_State *L)
 	struct pstate *ps = pstate_of(L);
 	struct plugins *pl = ps->pl;
 	const char *name = luaL_checkstring(L, 1);
-	bool scan, render;
+	unsigned how = DIRECTIVE_RENDER;
 
 	luaL_checktype(L, 2, LUA_TFUNCTION);
-	scan = lua_istable(L, 3) && (lua_getfield(L, 3, "scan"), lua_toboolean(L, -1));
-	/* render = false: a directive that only scans, and shows nothing. */
-	render = !(scan && lua_istable(L, 3) &&
-		   lua_getfield(L, 3, "render") == LUA_TBOOLEAN && !lua_toboolean(L, -1));
+	if (lua_istable(L, 3) && (lua_getfield(L, 3, "scan"), lua_toboolean(L, -1))) {
+		how |= DIRECTIVE_SCAN;
+		/* render = false: a directive that only scans, and shows nothing. */
+		if (lua_getfield(L, 3, "render") == LUA_TBOOLEAN && !lua_toboolean(L, -1))
+			how &= ~(unsigned)DIRECTIVE_RENDER;
+		if (lua_getfield(L, 3, "settle"), lua_toboolean(L, -1))
+			how |= DIRECTIVE_SETTLE;
+	}
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_DIRECTIVES);
 	lua_pushvalue(L, 2);
 	lua_setfield(L, -2, name);
@@ -152,8 +156,7 @@ l_directive(lua_State *L)
 		struct dirent_info *d = xcalloc(1, sizeof(*d));
 
 		d->plugin = ps->loading;
-		d->scan = scan;
-		d->render = render;
+		d->how = how;
 		pthread_mutex_lock(&pl->lock);
 		d = strmap_put(&pl->directives, name, strlen(name), d);
 		pthread_mutex_unlock(&pl->lock);
@@ -162,6 +165,19 @@ l_directive(lua_State *L)
 			free(d);
 		}
 	}
+	return 0;
+}
+
+/* weft.unsettle(): for the rest of the page being rendered, the
+ * directives its scan settled are called again: a plugin says so when
+ * what it keeps for the render is no longer what the scan left. */
+static int
+l_unsettle(lua_State *L)
+{
+	struct ctx *c = current(L);
+
+	if (c && c->unsettled)
+		*c->unsettled = true;
 	return 0;
 }
 
@@ -180,8 +196,7 @@ l_alias_directive(lua_State *L)
 	if (target && !strmap_gets(&pl->directives, name)) {
 		d = xcalloc(1, sizeof(*d));
 		d->plugin = target->plugin;
-		d->scan = target->scan;
-		d->render = target->render;
+		d->how = target->how;
 		d->via = xstrdup(via);
 		old = strmap_put(&pl->directives, name, strlen(name), d);
 	}
@@ -2716,6 +2731,7 @@ luaapi_open(lua_State *L)
 {
 	static const luaL_Reg weft[] = {
 		{ "directive", l_directive }, { "alias_directive", l_alias_directive },
+		{ "unsettle", l_unsettle },
 		{ "hook", l_hook }, { "htmlize_type", l_htmlize }, { "option", l_option },
 		{ "page", l_page }, { "pages", l_pages }, { "match", l_match },
 		{ "link_targets", l_link_targets },

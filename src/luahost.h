@@ -33,8 +33,7 @@ struct plugin {
 /* A directive some plugin registered. */
 struct dirent_info {
 	size_t plugin;		/* index in plugins.list */
-	bool scan;		/* also runs in the scan pass */
-	bool render;		/* runs in the render pass (else shows nothing there) */
+	unsigned how;		/* DIRECTIVE_* (plugin.h) */
 	char *via;		/* handled by directive via (weft.alias_directive), or NULL */
 };
 

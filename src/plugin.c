@@ -717,15 +717,12 @@ lookup_directive(struct plugins *pl, const char *name, size_t len)
 }
 
 bool
-plugin_has_directive(struct plugins *pl, const char *name, size_t len, bool *scan,
-		     bool *render)
+plugin_has_directive(struct plugins *pl, const char *name, size_t len, unsigned *how)
 {
 	struct dirent_info *d = lookup_directive(pl, name, len);
 
-	if (d && scan)
-		*scan = d->scan;
-	if (d && render)
-		*render = d->render;
+	if (d && how)
+		*how = d->how;
 	return d != NULL;
 }
 
@@ -881,8 +878,13 @@ plugin_directive(struct buf *out, struct buf *err, struct ctx *c,
 	ps->line = tok->line;
 	start = prof_start(ps);
 	rc = pstate_call(ps, 5, 1, c, name, err);
-	if (rc == 0)
+	if (rc == 0) {
+		bool value = lua_type(L, -1) != LUA_TNIL;
+
 		rc = take_result(L, out, pl, d ? d->plugin : (size_t)-1, c, name, err);
+		if (rc == 0 && value)
+			rc = 1;
+	}
 	prof_end(ps, start, "directive", name);
 	ps->line = saved_line;
 	return rc;

@@ -34,21 +34,28 @@ void plugin_digest(const struct plugins *p, struct buf *out);
 /* The plugin names enabled, for enabled() and weft check. */
 bool plugin_enabled(const struct plugins *p, const char *name);
 
-/* Whether a plugin registered the directive name; *scan tells whether it
- * also runs in the scan pass, *render whether it runs in the render pass
- * (a directive that only scans shows nothing). Either may be NULL.
- * Thread-safe. */
-bool plugin_has_directive(struct plugins *p, const char *name, size_t len,
-			  bool *scan, bool *render);
+/* How a directive runs, as weft.directive's options say. */
+enum {
+	DIRECTIVE_SCAN = 1 << 0,	/* also in the scan pass */
+	DIRECTIVE_RENDER = 1 << 1,	/* in the render pass (else it shows nothing) */
+	/* A string its scan call returns is what it shows where it stands
+	 * in the page's body: the render pass does not call it there. */
+	DIRECTIVE_SETTLE = 1 << 2,
+};
+
+/* Whether a plugin registered the directive name; *how (when not NULL)
+ * gets its DIRECTIVE_* bits. Thread-safe. */
+bool plugin_has_directive(struct plugins *p, const char *name, size_t len, unsigned *how);
 
 /* Whether name is a directive of an ikiwiki plugin that only works
  * through its CGI (edittemplate, poll...): shown as nothing, noted once. */
 bool plugin_cgi_directive(const char *name, size_t len);
 
-/* Runs the directive tok for c: its output is appended to out (NULL in the
- * scan pass). On failure the error is reported with the plugin's file and
- * line and the page's, err holds the message for the page's error marker,
- * and -1 is returned. */
+/* Runs the directive tok for c: its output is appended to out (NULL: it is
+ * dropped). Returns 1 when it returned a string (or a number), 0 when it
+ * returned nil. On failure the error is reported with the plugin's file
+ * and line and the page's, err holds the message for the page's error
+ * marker, and -1 is returned. */
 int plugin_directive(struct buf *out, struct buf *err, struct ctx *c,
 		     const struct dtok *tok);
 

@@ -265,19 +265,26 @@ scan_params(struct ctx *c, const struct dtok *tok, unsigned flags)
 	}
 }
 
+/* A directive of the text; body: it stands in c->page's body (not in
+ * what a directive made), where the scan may settle what it shows. */
 static void
-directive(struct buf *out, struct ctx *c, const struct dtok *tok, unsigned flags)
+directive(struct buf *out, struct ctx *c, const struct dtok *tok, unsigned flags, bool body)
 {
 	struct plugins *pl = c->b->plugins;
 	const char *file = c->page->src ? c->page->src : c->page->name;
 	struct buf result = BUF_INIT, err = BUF_INIT;
-	bool scan_hook = false, renders = true;
-	bool known = pl && plugin_has_directive(pl, tok->name, tok->namelen, &scan_hook, &renders);
+	const struct settled *settled;
+	unsigned how = 0;
+	bool known = pl && plugin_has_directive(pl, tok->name, tok->namelen, &how);
 
 	if (c->scan) {
 		scan_params(c, tok, flags);
-		if (known && scan_hook)
+		if (known && (how & DIRECTIVE_SETTLE) && body) {
+			if (plugin_directive(&result, &err, c, tok) == 1)
+				page_settle(c->page, tok->start, tok->end, result.data, result.len);
+		} else if (known && (how & DIRECTIVE_SCAN)) {
 			plugin_directive(NULL, &err, c, tok);
+		}
 		goto out;
 	}
 	if (!known && plugin_cgi_directive(tok->name, tok->namelen)) {
@@ -298,15 +305,23 @@ directive(struct buf *out, struct ctx *c, const struct dtok *tok, unsigned flags
 		goto out;
 	}
 	/* A directive that only scans shows nothing: no call to learn it. */
-	if (!renders)
+	if (!(how & DIRECTIVE_RENDER))
 		goto out;
-	if (plugin_directive(&result, &err, c, tok) < 0) {
+	/* What the scan settled needs no call (unless a plugin unsettled
+	 * the page since). */
+	if (body && c->unsettled && !*c->unsettled &&
+	    (settled = page_settled(c->page, tok->start, tok->end))) {
+		if (settled->len)
+			buf_put(&result, settled->html, settled->len);
+	} else if (plugin_directive(&result, &err, c, tok) < 0) {
 		/* The host said whether the page failed (a plugin that broke)
 		 * or only shows the error (ikiwiki's error()). */
 		preprocess_error_marker(out, tok->name, tok->namelen, err.data);
 		goto out;
 	}
 	/* A directive's output is linkified but not preprocessed again. */
+	if (!result.len)
+		goto out;
 	if (flags & PP_NOLINKS)
 		buf_put(out, result.data, result.len);
 	else
@@ -401,7 +416,8 @@ expand(struct buf *out, struct ctx *c, const char *text, size_t len,
 			link(out, c, &tok, &scratch);
 			break;
 		case DTOK_DIRECTIVE:
-			directive(out, c, &tok, flags & ~(PP_NODIRECTIVES | PP_BODY));
+			directive(out, c, &tok, flags & ~(PP_NODIRECTIVES | PP_BODY),
+				  (flags & PP_BODY) != 0);
 			break;
 		}
 	}

@@ -44,9 +44,8 @@ call_directive(struct ctx *c, const char *name, struct dparam *params, size_t n)
 {
 	struct dtok tok;
 	struct buf err = BUF_INIT;
-	bool scan;
 
-	if (!c->b->plugins || !plugin_has_directive(c->b->plugins, name, strlen(name), &scan, NULL))
+	if (!c->b->plugins || !plugin_has_directive(c->b->plugins, name, strlen(name), NULL))
 		return;
 	memset(&tok, 0, sizeof(tok));
 	tok.type = DTOK_DIRECTIVE;
@@ -146,6 +145,7 @@ render_scan(struct ctx *c)
 	if (!p->text)
 		return -1;
 	c->scan = true;
+	page_unsettle(p);
 	if (p->frontmatter) {
 		apply_frontmatter(c, p->frontmatter);
 		cJSON_Delete(p->frontmatter);

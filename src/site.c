@@ -60,6 +60,7 @@ page_free(struct page *p)
 		if (!p->links[i].borrowed)
 			free(p->links[i].target);
 	free(p->links);
+	page_unsettle(p);
 	cJSON_Delete(p->state);
 	cJSON_Delete(p->frontmatter);
 	if (p->code) {
@@ -288,6 +289,49 @@ append_link(struct page *p, char *target, const char *type, unsigned line, bool 
 		.target = target, .type = type, .line = line, .borrowed = borrowed,
 	};
 	p->links_kept = false;	/* a new link's place is not known */
+}
+
+void
+page_settle(struct page *p, size_t start, size_t end, const char *html, size_t len)
+{
+	struct settled *s;
+
+	p->settled = xgrow(p->settled, &p->capsettled, p->nsettled + 1, sizeof(*p->settled));
+	s = &p->settled[p->nsettled++];
+	s->start = start;
+	s->end = end;
+	s->html = len ? xstrndup(html, len) : NULL;
+	s->len = len;
+}
+
+const struct settled *
+page_settled(const struct page *p, size_t start, size_t end)
+{
+	size_t lo = 0, hi = p->nsettled;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->settled[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->nsettled && p->settled[lo].start == start && p->settled[lo].end == end)
+		return &p->settled[lo];
+	return NULL;
+}
+
+void
+page_unsettle(struct page *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsettled; i++)
+		free(p->settled[i].html);
+	free(p->settled);
+	p->settled = NULL;
+	p->nsettled = p->capsettled = 0;
 }
 
 void

@@ -38,6 +38,14 @@ struct link {
 	bool borrowed;		/* target is the last build's state's: not freed */
 };
 
+/* A directive of a page's body whose scan settled what it shows
+ * (DIRECTIVE_SETTLE): where it stands in the body, and its output. */
+struct settled {
+	size_t start, end;
+	char *html;		/* NULL: nothing */
+	size_t len;
+};
+
 struct page {
 	/* ikiwiki's page name: "posts/first", "index" for the top page. A file
 	 * keeps its extension: "posts/first/photo.jpg". */
@@ -74,6 +82,8 @@ struct page {
 	/* What the scan found. */
 	struct link *links;
 	size_t nlinks, caplinks;
+	struct settled *settled;	/* in the order of the body */
+	size_t nsettled, capsettled;
 	/* Plugin state, an object keyed by plugin id. A restored page keeps
 	 * the last build's JSON text (saved_state, owned by the build's old
 	 * state) and parses it on first use: read it through page_state_root. */
@@ -196,6 +206,15 @@ int page_state_append(struct page *p, const char *plugin, const char *key,
 
 /* The interned copy of a link type, made on first use; thread-safe. */
 const char *site_linktype(struct site *s, const char *type);
+
+/* Records, in the scan, what the directive at [start, end) of p's body
+ * shows (html copied); they come in the order of the body. */
+void page_settle(struct page *p, size_t start, size_t end, const char *html, size_t len);
+/* What the scan settled for the directive at [start, end) of p's body, or
+ * NULL. Thread-safe once the scan is over. */
+const struct settled *page_settled(const struct page *p, size_t start, size_t end);
+/* Forgets what the last scan of p settled. */
+void page_unsettle(struct page *p);
 
 /* Adds a link to p (target copied, type kept as given). */
 void page_add_link(struct page *p, const char *target, size_t len,

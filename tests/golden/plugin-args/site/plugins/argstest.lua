@@ -30,3 +30,22 @@ end, { scan = true, render = false })
 weft.directive("scanned", function(_, page)
 	return "scanned: " .. tostring(page:state("argstest", "word"))
 end)
+
+-- [[!settled]] settles in its scan (settle = true): what the scan returns
+-- is what it shows where it stands in a page's text, on the page and
+-- wherever the page is inlined, and the render pass does not call it
+-- there. The render calls it where the scan left it unsettled (keep=no),
+-- where no scan saw it (in what another directive made), and anywhere on
+-- a page after [[!unsettle]] there.
+weft.directive("settled", function(args, page, dest, scan)
+	if scan then
+		if args.keep == "no" then return nil end
+		return "settled by the scan of " .. page.name .. " (see [[inlined]])"
+	end
+	return "rendered on " .. dest.name .. " for " .. page.name
+end, { scan = true, settle = true })
+
+weft.directive("unsettle", function()
+	weft.unsettle()
+	return ""
+end)
