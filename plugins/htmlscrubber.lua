@@ -94,15 +94,18 @@ end
 -- Every page's content, as it is htmlized (its own, and where it is
 -- inlined), unless htmlscrubber_skip names the page. Only where the
 -- site has the plugin on: comments load it for themselves regardless.
+-- With no page to skip, weft runs the scrubber itself: no call here.
 if weft.enabled("htmlscrubber") then
-	weft.hook("sanitize", function(page, _, html)
-		local skip = weft.config("htmlscrubber_skip") or ""
-		if skip ~= "" and weft.match(page, skip) then
-			return nil
-		end
-		local clean = scrub(html)
-		if clean ~= html then return clean end
-	end, { contains = "<" })
+	local skip = weft.config("htmlscrubber_skip") or ""
+	if skip == "" then
+		weft.hook("sanitize", scrubber, { contains = "<" })
+	else
+		weft.hook("sanitize", function(page, _, html)
+			if weft.match(page, skip) then return nil end
+			local clean = scrub(html)
+			if clean ~= html then return clean end
+		end, { contains = "<" })
+	end
 end
 
 return { scrub = scrub, safe_url = safe_url, decode_entities = decode_entities }

@@ -217,7 +217,9 @@ l_hook(lua_State *L)
 	struct pstate *ps = pstate_of(L);
 	int stage = luaL_checkoption(L, 1, NULL, stages);
 
-	luaL_checktype(L, 2, LUA_TFUNCTION);
+	/* A scrubber sanitizes by itself: weft runs it, with no call. */
+	if (!(stage == HOOK_SANITIZE && luaapi_to_scrubber(L, 2)))
+		luaL_checktype(L, 2, LUA_TFUNCTION);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_HOOKS);
 	if (lua_rawgeti(L, -1, stage + 1) == LUA_TNIL) {
 		lua_pop(L, 1);
@@ -2237,6 +2239,18 @@ l_scrubber(lua_State *L)
 	word_list(L, 1, "drop", p, SCRUB_DROP);
 	word_list(L, 1, "void", p, SCRUB_VOID);
 	return 1;
+}
+
+const struct scrub_policy *
+luaapi_to_scrubber(lua_State *L, int idx)
+{
+	const void *mt;
+
+	if (!lua_isuserdata(L, idx) || !lua_getmetatable(L, idx))
+		return NULL;
+	mt = lua_topointer(L, -1);
+	lua_pop(L, 1);
+	return mt == pstate_of(L)->mt[UD_SCRUB] ? lua_touserdata(L, idx) : NULL;
 }
 
 /* scrubber:scrub(html [, balance]) */

@@ -15,6 +15,7 @@
 
 struct build;
 struct ctx;
+struct scrub_policy;
 
 /* A plugin file, as loaded into every state. */
 struct plugin {
@@ -158,6 +159,9 @@ void luaapi_push_theme_tmpl(lua_State *L, const struct tmpl *t, const char *name
  * fifth argument, so that a hook run for every item of a list asks no
  * call into weft what the template shows. */
 void luaapi_push_uses(lua_State *L, const struct tmpl *t);
+/* The policy of the scrubber (weft.scrubber) at idx, or NULL when the
+ * value there is something else. */
+const struct scrub_policy *luaapi_to_scrubber(lua_State *L, int idx);
 /* plugin_pagetemplate for the template whose object is at idx in from (a
  * thread of the state c's hooks run in): the hooks get that object. */
 int plugin_pagetemplate_of(struct ctx *c, const struct tmpl *t, const char *name,

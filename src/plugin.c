@@ -20,6 +20,7 @@
 #include "luahost.h"
 #include "pagespec.h"
 #include "path.h"
+#include "scrub.h"
 #include "state.h"
 #include "tmpl.h"
 #include "xalloc.h"
@@ -929,6 +930,7 @@ run_text_hooks(struct ctx *c, enum hook_stage stage, bool with_dest,
 	for (i = 1; i <= n && rc == 0; i++) {
 		const char *marker = (size_t)i <= pl->markers[stage].n ?
 			pl->markers[stage].v[i - 1] : NULL;
+		const struct scrub_policy *policy;
 		int nargs = 1;
 		uint64_t start;
 
@@ -936,6 +938,19 @@ run_text_hooks(struct ctx *c, enum hook_stage stage, bool with_dest,
 		if (marker && !find_mem(text->data, text->len, marker, strlen(marker)))
 			continue;
 		lua_rawgeti(L, -1, i);
+		if ((policy = luaapi_to_scrubber(L, -1))) {
+			struct buf clean = BUF_INIT, was = *text;
+
+			lua_pop(L, 1);
+			start = prof_start(ps);
+			if (!scrub_html(&clean, text->data, text->len, policy, false)) {
+				*text = clean;
+				clean = was;
+			}
+			buf_release(&clean);
+			prof_end(ps, start, hook_owner(pl, stage, i), stage_names[stage]);
+			continue;
+		}
 		luaapi_push_page(L, c->page);
 		if (with_dest) {
 			luaapi_push_page(L, c->dest);
