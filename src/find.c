@@ -66,13 +66,15 @@ find_mem(const char *hay, size_t hlen, const char *needle, size_t nlen)
 	last = hay + (hlen - nlen) + r;
 	while (p <= last && (p = memchr(p, n[r], (size_t)(last - p) + 1))) {
 		const char *s = p - r;
-		size_t i = 0;
+		size_t i = nlen;
 
 		/* By hand: the needles are short, a call to memcmp costs
-		 * more than the comparison. */
-		while (i < nlen && s[i] == needle[i])
-			i++;
-		if (i == nlen)
+		 * more than the comparison. From the end: markers share
+		 * their starts ('<div class="...'), a wrong one differs
+		 * at once there. */
+		while (i > 0 && s[i - 1] == needle[i - 1])
+			i--;
+		if (i == 0)
 			return s;
 		p++;
 	}
