@@ -456,6 +456,30 @@ fence_close(const char *s, size_t n, char c, size_t k)
 	return m >= k && blank_line(s + ind + m, n - ind - m);
 }
 
+/* Whether s[0..n) holds four spaces in a row. A byte that is not a space
+ * rules out the four runs that would hold it, so the look mostly steps
+ * by four (spaces are too common to memchr for). */
+static bool
+four_spaces(const char *s, size_t n)
+{
+	size_t i = 3, k;
+
+	while (i < n) {
+		if (s[i] != ' ') {
+			i += 4;
+			continue;
+		}
+		for (k = 1; k < 4 && s[i - k] == ' '; k++)
+			;
+		if (k == 4)
+			return true;
+		/* s[i - k] is not a space: a run ends at i - k + 4 at the
+		 * earliest. */
+		i += 4 - k;
+	}
+	return false;
+}
+
 /* A fenced block as md_code_free finds it: from its opening line to the
  * end of its closing line (or of the text). */
 struct fence {
@@ -605,10 +629,8 @@ md_code_free(const char *text, size_t len)
 		if (!le || hit > le) {
 			ls = line_start(le ? le + 1 : text, hit);
 			le = line_end(hit, end);
-			/* memmem, not find_mem: spaces are too common to
-			 * memchr for. */
 			if (memchr(ls, '\t', (size_t)(le - ls)) ||
-			    memmem(ls, (size_t)(le - ls), "    ", 4))
+			    four_spaces(ls, (size_t)(le - ls)))
 				return false;	/* maybe an indented code line */
 		}
 		/* A code span holding it opens before it, in its paragraph:

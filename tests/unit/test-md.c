@@ -99,6 +99,11 @@ main(void)
 	free_of_code("```\n[[z]]\n```\n", false, "a link in a fence");
 	free_of_code("````\n```\n[[z]]\n````\n", false, "a shorter fence inside a longer one");
 	free_of_code("x\n\n    [[y]]\n", false, "a link on an indented line");
+	free_of_code("a b  c   d [[y]] e\n", true, "runs of one, two and three spaces on the link's line");
+	free_of_code("a [[y]] b    c\n", false, "four spaces on the link's line, after it");
+	free_of_code("ab  cd   [[y]]\n", true, "three spaces right before the link");
+	free_of_code("   ab [[y]]\n", true, "three at the start of its line");
+	free_of_code("x    [[y]]\n", false, "four right before the link");
 	free_of_code("- a\n\n  ```\n  x\n```\n[[y]]\n```\n", false,
 		     "a fence in a list item (where it ends is the list's business)");
 	free_of_code("<div>\n```\n\n```\n[[y]]\n", false, "an HTML block before the link");
