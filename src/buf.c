@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,15 @@ read_rest(struct buf *b, int fd, size_t size)
 	ssize_t n;
 	int saved;
 
+	/* The size is known: room for exactly that, a byte more to see the
+	 * end and the NUL, not the next power of two (a build keeps every
+	 * source in memory: a third more for nothing). */
+	if (b->len + size + 2 > b->cap && size < SIZE_MAX / 2) {
+		b->data = xrealloc(b->cap ? b->data : NULL, b->len + size + 2);
+		if (!b->cap)
+			b->data[0] = '\0';
+		b->cap = b->len + size + 2;
+	}
 	do {
 		buf_grow(b, b->len - start < size ? size - (b->len - start) + 1 : 65536);
 		n = read(fd, b->data + b->len, b->cap - b->len - 1);
