@@ -1093,6 +1093,26 @@ save_templates(struct build *b, struct state *st)
 	buf_release(&d);
 }
 
+/* The sources' texts, which nothing needs any more (plan_text reads one
+ * again for whoever asks): freed before the state is written, its buffers
+ * take their memory rather than fresh (first touches are slow). A page a
+ * plugin made keeps its text, which is not in any file. */
+static void
+drop_texts(struct build *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->site.pages.n; i++) {
+		struct page *p = b->site.pages.v[i];
+
+		if (!p->src || !p->text)
+			continue;
+		atomic_store_explicit(&p->text_ready, false, memory_order_relaxed);
+		free(p->text);
+		p->text = NULL;
+	}
+}
+
 int
 plan_save(struct build *b)
 {
@@ -1104,6 +1124,7 @@ plan_save(struct build *b)
 
 	if (b->opts.check)
 		return 0;
+	drop_texts(b);
 	state_init(&st, &b->deps);
 	st.config = xstrdup(b->digest_config);
 	st.plugins = xstrdup(b->digest_plugins);
