@@ -196,11 +196,10 @@ pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 
 	/* Below the call: the message handler, and a copy of the function, to
 	 * say where it is defined when an error carries no position of its
-	 * own (memory exhausted). */
-	lua_pushvalue(L, base);
-	lua_insert(L, base);
+	 * own (memory exhausted); one rotation puts both there. */
 	lua_pushcfunction(L, message_handler);
-	lua_insert(L, base);
+	lua_pushvalue(L, base);
+	lua_rotate(L, base, 2);
 	base++;
 	ps->ctx = c;
 	ps->what = what;
@@ -220,8 +219,12 @@ pstate_call(struct pstate *ps, int nargs, int nresults, struct ctx *c,
 			snprintf(where, sizeof(where), "%s:%d: ", ar.source + 1,
 				 ar.linedefined);
 	}
-	lua_remove(L, base);		/* the function's copy */
-	lua_remove(L, base - 1);	/* the message handler */
+	/* The results (or the error) down over the copy and the handler:
+	 * copies, not rotations, of the few values there are. */
+	nl = (size_t)(lua_gettop(L) - base);
+	for (size_t i = 0; i < nl; i++)
+		lua_copy(L, base + 1 + (int)i, base - 1 + (int)i);
+	lua_settop(L, base - 2 + (int)nl);
 	if (rc == LUA_OK)
 		return 0;
 	msg = lua_tostring(L, -1);
