@@ -145,7 +145,7 @@ render_scan(struct ctx *c)
 	if (!p->text)
 		return -1;
 	c->scan = true;
-	page_unsettle(p);
+	page_clear_settled(p);
 	if (p->frontmatter) {
 		apply_frontmatter(c, p->frontmatter);
 		cJSON_Delete(p->frontmatter);

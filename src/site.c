@@ -60,7 +60,7 @@ page_free(struct page *p)
 		if (!p->links[i].borrowed)
 			free(p->links[i].target);
 	free(p->links);
-	page_unsettle(p);
+	page_clear_settled(p);
 	cJSON_Delete(p->state);
 	cJSON_Delete(p->frontmatter);
 	if (p->code) {
@@ -323,7 +323,7 @@ page_settled(const struct page *p, size_t start, size_t end)
 }
 
 void
-page_unsettle(struct page *p)
+page_clear_settled(struct page *p)
 {
 	size_t i;
 

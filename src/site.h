@@ -214,7 +214,7 @@ void page_settle(struct page *p, size_t start, size_t end, const char *html, siz
  * NULL. Thread-safe once the scan is over. */
 const struct settled *page_settled(const struct page *p, size_t start, size_t end);
 /* Forgets what the last scan of p settled. */
-void page_unsettle(struct page *p);
+void page_clear_settled(struct page *p);
 
 /* Adds a link to p (target copied, type kept as given). */
 void page_add_link(struct page *p, const char *target, size_t len,
