@@ -36,14 +36,15 @@ enum ud_kind { UD_PAGE, UD_VARS, UD_TMPL, UD_SCRUB };
 static const char *const ud_names[] = { PAGE_MT, VARS_MT, TMPL_MT, SCRUB_MT };
 
 /*
- * luaL_checkudata without its lookup of the metatable by name, which
- * pushes (and so hashes and interns) the name on every call: hooks check
- * their page, vars and template arguments over a million times in a build
- * of 10,000 pages. The state keeps each kind's metatable address; a
- * mismatch goes to luaL_checkudata for its error message.
+ * luaL_testudata and luaL_checkudata without their lookup of the
+ * metatable by name, which pushes (and so hashes and interns) the name on
+ * every call: hooks check their page, vars and template arguments over a
+ * million times in a build of 10,000 pages. The state keeps each kind's
+ * metatable address; check_ud's mismatch goes to luaL_checkudata for its
+ * error message.
  */
 static void *
-check_ud(lua_State *L, int idx, enum ud_kind kind)
+test_ud(lua_State *L, int idx, enum ud_kind kind)
 {
 	void *u = lua_touserdata(L, idx);
 
@@ -54,7 +55,15 @@ check_ud(lua_State *L, int idx, enum ud_kind kind)
 		if (mt == pstate_of(L)->mt[kind])
 			return u;
 	}
-	return luaL_checkudata(L, idx, ud_names[kind]);
+	return NULL;
+}
+
+static void *
+check_ud(lua_State *L, int idx, enum ud_kind kind)
+{
+	void *u = test_ud(L, idx, kind);
+
+	return u ? u : luaL_checkudata(L, idx, ud_names[kind]);
 }
 
 static struct ctx *
@@ -2244,13 +2253,7 @@ l_scrubber(lua_State *L)
 const struct scrub_policy *
 luaapi_to_scrubber(lua_State *L, int idx)
 {
-	const void *mt;
-
-	if (!lua_isuserdata(L, idx) || !lua_getmetatable(L, idx))
-		return NULL;
-	mt = lua_topointer(L, -1);
-	lua_pop(L, 1);
-	return mt == pstate_of(L)->mt[UD_SCRUB] ? lua_touserdata(L, idx) : NULL;
+	return test_ud(L, idx, UD_SCRUB);
 }
 
 /* scrubber:scrub(html [, balance]) */
