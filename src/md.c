@@ -5,7 +5,6 @@
 #include <cmark-gfm.h>
 #include <dlfcn.h>
 #include <pthread.h>
-#include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
