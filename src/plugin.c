@@ -772,6 +772,18 @@ push_params(lua_State *L, const struct dtok *tok)
 	}
 }
 
+/* Pushes the page c works on and the page it writes: most often the
+ * same, looked up once. */
+static void
+push_page_dest(lua_State *L, const struct ctx *c)
+{
+	luaapi_push_page(L, c->page);
+	if (c->dest == c->page)
+		lua_pushvalue(L, -1);
+	else
+		luaapi_push_page(L, c->dest);
+}
+
 /* Appends the string result at the top of the stack to out; a result that
  * is neither a string, a number nor nil is an error naming the plugin. */
 static int
@@ -875,8 +887,7 @@ plugin_directive(struct buf *out, struct buf *err, struct ctx *c,
 		return diag_error(c->b->diag, page_file(c), tok->line, "%s", err->data);
 	}
 	push_params(L, tok);
-	luaapi_push_page(L, c->page);
-	luaapi_push_page(L, c->dest);
+	push_page_dest(L, c);
 	lua_pushboolean(L, c->scan);
 	lua_pushstring(L, name);
 	ps->line = tok->line;
@@ -954,10 +965,11 @@ run_text_hooks(struct ctx *c, enum hook_stage stage, bool with_dest,
 			prof_end(ps, start, hook_owner(pl, stage, i), stage_names[stage]);
 			continue;
 		}
-		luaapi_push_page(L, c->page);
 		if (with_dest) {
-			luaapi_push_page(L, c->dest);
+			push_page_dest(L, c);
 			nargs++;
+		} else {
+			luaapi_push_page(L, c->page);
 		}
 		lua_pushlstring(L, text->data, text->len);
 		nargs++;
@@ -1121,8 +1133,7 @@ run_pagetemplate(struct ctx *c, const struct tmpl *t, const char *name,
 			lua_xmove(from, L, 1);
 	}
 	/* The pages once for all the hooks: each is a lookup to push. */
-	luaapi_push_page(L, c->page);
-	luaapi_push_page(L, c->dest);
+	push_page_dest(L, c);
 	luaapi_push_uses(L, t);
 	for (i = 1; i <= n && rc == 0; i++) {
 		uint64_t start;
