@@ -128,22 +128,9 @@ weft.directive("taglink", function(args, page, dest, scan)
 	return table.concat(out, " ")
 end, { scan = true })
 
--- The page's tag links, each once, sorted (in place: sorted, a repeat is
--- next to the one it repeats).
+-- The page's tag links, each once, sorted.
 local function tag_links(page)
-	local list = page:links_of("tag")
-	local n = #list
-	if n < 2 then return list end
-	table.sort(list)
-	local kept = 1
-	for i = 2, n do
-		if list[i] ~= list[kept] then
-			kept = kept + 1
-			list[kept] = list[i]
-		end
-	end
-	for i = kept + 1, n do list[i] = nil end
-	return list
+	return page:links_of("tag", true)
 end
 
 -- HTML::Entities::encode_entities_numeric, for feed categories.

@@ -683,23 +683,44 @@ push_links(lua_State *L, const struct page *p)
 	}
 }
 
-/* page:links_of(type): the targets (as written, linkpage()'d) of the page's
- * links of type ("tag"), a cheaper page.links for the common question. */
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* page:links_of(type [, sorted]): the targets (as written, linkpage()'d)
+ * of the page's links of type ("tag"), a cheaper page.links for the
+ * common question; sorted, each once, in byte order (Lua's in the C
+ * locale, weft's). */
 static int
 page_links_of(lua_State *L)
 {
 	struct page *p = check_page(L, 1);
 	const char *type = luaL_checkstring(L, 2);
-	lua_Integer n = 0;
-	size_t i;
+	bool sorted = lua_toboolean(L, 3);
+	const char **v;
+	size_t i, n = 0;
+	lua_Integer k = 0;
 
-	lua_newtable(L);
-	for (i = 0; i < p->nlinks; i++) {
-		if (!p->links[i].type || strcmp(p->links[i].type, type) != 0)
-			continue;
-		lua_pushstring(L, p->links[i].target);
-		lua_rawseti(L, -2, ++n);
+	if (!p->nlinks) {
+		lua_newtable(L);
+		return 1;
 	}
+	v = xcalloc(p->nlinks, sizeof(*v));
+	for (i = 0; i < p->nlinks; i++)
+		if (p->links[i].type && strcmp(p->links[i].type, type) == 0)
+			v[n++] = p->links[i].target;
+	if (sorted)
+		qsort(v, n, sizeof(*v), str_cmp);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		if (sorted && i > 0 && strcmp(v[i], v[i - 1]) == 0)
+			continue;
+		lua_pushstring(L, v[i]);
+		lua_rawseti(L, -2, ++k);
+	}
+	free(v);
 	return 1;
 }
 
