@@ -683,12 +683,6 @@ push_links(lua_State *L, const struct page *p)
 	}
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* page:links_of(type [, sorted]): the targets (as written, linkpage()'d)
  * of the page's links of type ("tag"), a cheaper page.links for the
  * common question; sorted, each once, in byte order (Lua's in the C
@@ -712,7 +706,7 @@ page_links_of(lua_State *L)
 		if (p->links[i].type && strcmp(p->links[i].type, type) == 0)
 			v[n++] = p->links[i].target;
 	if (sorted)
-		qsort(v, n, sizeof(*v), str_cmp);
+		qsort(v, n, sizeof(*v), str_ptr_cmp);
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {
 		if (sorted && i > 0 && strcmp(v[i], v[i - 1]) == 0)

@@ -526,12 +526,6 @@ remove_stale(struct output *o, const char *path)
 }
 
 static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 save_manifest(struct output *o)
 {
 	struct buf b = BUF_INIT, tmp = BUF_INIT;
@@ -543,7 +537,7 @@ save_manifest(struct output *o)
 
 	while ((e = strmap_next(&o->claimed, &iter)))
 		paths[n++] = e->key;
-	qsort(paths, n, sizeof(*paths), str_cmp);
+	qsort(paths, n, sizeof(*paths), str_ptr_cmp);
 	for (i = 0; i < n; i++) {
 		buf_puts(&b, paths[i]);
 		buf_putc(&b, '\n');

@@ -196,3 +196,9 @@ vec_release(struct vec *a)
 	a->v = NULL;
 	a->n = a->cap = 0;
 }
+
+int
+str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}

@@ -68,5 +68,7 @@ void vec_push(struct vec *a, void *p);
 /* Appends b's pointers to a. */
 void vec_extend(struct vec *a, const struct vec *b);
 void vec_release(struct vec *a);
+/* qsort's comparison of two strings in an array of char *: byte order. */
+int str_ptr_cmp(const void *a, const void *b);
 
 #endif

@@ -234,12 +234,6 @@ theme_read(struct theme *t, const char *relpath, struct buf *text)
 	return try_embedded(t->name, relpath, text, NULL);
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Appends the files below dir/sub (sub relative to the static root). */
 static void
 list_disk(const char *root, const char *sub, struct vec *out, int depth)
@@ -296,7 +290,7 @@ theme_static(struct theme *t, struct vec *out)
 	}
 	buf_release(&prefix);
 	if (out->n > start)
-		qsort(out->v + start, out->n - start, sizeof(*out->v), str_cmp);
+		qsort(out->v + start, out->n - start, sizeof(*out->v), str_ptr_cmp);
 }
 
 static int
