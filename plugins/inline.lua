@@ -246,17 +246,9 @@ end
 -- The feed categories of a page: its tags (links of type "tag"), by name
 -- without the tagbase, as ikiwiki's tag plugin gives them.
 local function categories(p)
-	local seen, targets = {}, {}
-	for _, target in ipairs(p:links_of("tag")) do
-		if not seen[target] then
-			seen[target] = true
-			targets[#targets + 1] = target
-		end
-	end
-	table.sort(targets)
 	local base = weft.config("tagbase")
 	local rows = {}
-	for _, t in ipairs(targets) do
+	for _, t in ipairs(p:links_of("tag", true)) do
 		if type(base) == "string" and base ~= "" then
 			t = t:gsub("^/?" .. escape_pattern(base) .. "/", "")
 		else
