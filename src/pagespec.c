@@ -124,15 +124,29 @@ derel(const char *path, const char *from)
 static bool
 glob_match(const char *pat, const char *text)
 {
-	size_t n = strlen(text), t = 0, st = 0;
-	const char *p = pat, *star = NULL;
+	size_t n = strlen(text), t = 0, st = 0, k;
+	const char *p = pat, *star = strrchr(pat, '*');
 
 	if (n && text[n - 1] == '\n')
 		n--;
+	/* What follows the last '*', when it has no '?', must end the text:
+	 * most names fail there, not after the loop has tried each start in
+	 * them (a "Discussion" excluded in every archive's PageSpec). */
+	if (star && !strchr(star + 1, '?')) {
+		k = strlen(star + 1);
+		if (k > n)
+			return false;
+		for (st = n - k; k; k--)
+			if (lc((unsigned char)text[st + k - 1]) != star[k])
+				return false;
+	}
+	star = NULL;
 	while (t < n) {
 		if (*p == '*') {
 			star = ++p;
 			st = t;
+			if (!*p)	/* a last '*' takes the rest of a line */
+				return !memchr(text + t, '\n', n - t);
 		} else if (*p == '?' && text[t] != '\n') {
 			t += char_len(text + t, n - t);
 			p++;
