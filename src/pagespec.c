@@ -1017,8 +1017,18 @@ struct pagespec_index {
 	uint32_t *trun;
 	size_t ntargets;
 	atomic_bool targets_ready;	/* tkeys... may be read without the lock */
+	struct day *days;	/* each page's creation day, made on first use */
+	atomic_bool days_ready;
 	pthread_mutex_t lock;
 	struct strmap orders;	/* sort spec -> uint32_t[npages], ascending by it */
+};
+
+/* A page's ctime and its local date (ok false: localtime failed). */
+struct day {
+	time_t ctime;
+	long year;
+	int month, mday;
+	bool ok;
 };
 
 struct keyed {
@@ -1146,6 +1156,42 @@ with_targets(const struct pagespec_index *cix, const struct site *s)
 	return ix;
 }
 
+static struct day
+day_of(time_t t)
+{
+	struct day d = { t, 0, 0, 0, false };
+	struct tm tm;
+
+	if (localtime_r(&t, &tm)) {
+		d.year = (long)tm.tm_year + 1900;
+		d.month = tm.tm_mon + 1;
+		d.mday = tm.tm_mday;
+		d.ok = true;
+	}
+	return d;
+}
+
+/* The creation days, made on first use: each of 168 monthly archives of a
+ * blog asked localtime the date of every page again. */
+static const struct day *
+with_days(const struct pagespec_index *cix, const struct site *s)
+{
+	struct pagespec_index *ix = (struct pagespec_index *)cix;
+	size_t i;
+
+	if (atomic_load_explicit(&ix->days_ready, memory_order_acquire))
+		return ix->days;
+	pthread_mutex_lock(&ix->lock);
+	if (!atomic_load_explicit(&ix->days_ready, memory_order_relaxed)) {
+		ix->days = xcalloc(ix->npages + 1, sizeof(*ix->days));
+		for (i = 0; i < ix->npages; i++)
+			ix->days[i] = day_of(((const struct page *)s->pages.v[i])->ctime);
+		atomic_store_explicit(&ix->days_ready, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&ix->lock);
+	return ix->days;
+}
+
 void
 pagespec_index_build(struct site *s)
 {
@@ -1185,6 +1231,7 @@ pagespec_index_free(struct pagespec_index *ix)
 	free(ix->tkeys);
 	free(ix->tpos);
 	free(ix->trun);
+	free(ix->days);
 	strmap_release(&ix->orders, free);
 	pthread_mutex_destroy(&ix->lock);
 	free(ix);
@@ -1595,19 +1642,22 @@ eval_created(struct ctx *c, const struct page *p, const struct node *nd,
 }
 
 static bool
-eval_creation(const struct page *p, const struct node *nd)
+eval_creation(const struct ctx *c, const struct page *p, const struct node *nd)
 {
-	struct tm tm;
+	const struct pagespec_index *ix = usable_index(c->s);
+	long pos = ix ? page_pos(c->s, p) : -1;
+	const struct day *known = pos >= 0 ? &with_days(ix, c->s)[pos] : NULL;
+	struct day d = known && known->ctime == p->ctime ? *known : day_of(p->ctime);
 
-	if (nd->num < 0 || !localtime_r(&p->ctime, &tm))
+	if (nd->num < 0 || !d.ok)
 		return false;
 	switch (nd->fn) {
 	case F_CREATION_DAY:
-		return tm.tm_mday == nd->num;
+		return d.mday == nd->num;
 	case F_CREATION_MONTH:
-		return tm.tm_mon + 1 == nd->num;
+		return d.month == nd->num;
 	default:
-		return (long)tm.tm_year + 1900 == nd->num;
+		return d.year == nd->num;
 	}
 }
 
@@ -1669,7 +1719,7 @@ eval_term(struct ctx *c, size_t i, const struct page *p)
 	case F_CREATION_DAY:
 	case F_CREATION_MONTH:
 	case F_CREATION_YEAR:
-		r.ok = eval_creation(p, nd);
+		r.ok = eval_creation(c, p, nd);
 		break;
 	case F_META:
 		r.ok = eval_meta(c, p, nd, bt, &r.dyn);

@@ -641,6 +641,42 @@ test_bestlink(void)
 	site_release(&s);
 }
 
+static char *
+match_names(const struct site *s, const char *spec)
+{
+	struct pagespec_env env;
+	struct pagespec *ps = pagespec_compile(spec, NULL);
+	struct vec out = VEC_INIT;
+	char *got;
+
+	env_init(&env, s, "index", NULL);
+	pagespec_match_list(&out, ps, &env, NULL, 0, false, NULL);
+	got = names(&out);
+	vec_release(&out);
+	pagespec_free(ps);
+	return got;
+}
+
+/* The index keeps each page's creation day from the first creation_*()
+ * on; a ctime that changed since is read again. */
+static void
+test_changed_ctime(struct site *s)
+{
+	struct page *p = site_page(s, "blog/first");
+	time_t was = p->ctime;
+	char *got;
+
+	pagespec_index_build(s);	/* the tests before added pages */
+	got = match_names(s, "blog/first and creation_year(2024) and creation_month(3)");
+	tap_is(got, "blog/first", "creation_year() and creation_month() of a page");
+	free(got);
+	p->ctime = 1560000000;	/* 2019-06-08 */
+	got = match_names(s, "blog/first and creation_year(2019) and creation_day(8)");
+	tap_is(got, "blog/first", "creation_year() after the page's ctime changed");
+	free(got);
+	p->ctime = was;
+}
+
 /* A page added after the index: the index is not used, nothing is lost. */
 static void
 test_stale_index(struct site *s)
@@ -959,6 +995,7 @@ main(void)
 	test_natural();
 	test_long_or(&s);
 	test_glob(&s);
+	test_changed_ctime(&s);
 	test_stale_index(&s);
 	test_sort_added();
 	test_bestlink();
