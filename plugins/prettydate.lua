@@ -74,7 +74,7 @@ local function strftime(format, t, day)
 	return weft.strftime(out, t)
 end
 
-weft.inject("formattime", function(t, format)
+local function prettydate(t, format)
 	if not format then
 		format = weft.config("prettydateformat")
 		if not format or format == "" or format == "%c" then
@@ -86,6 +86,21 @@ weft.inject("formattime", function(t, format)
 	-- "%X" becomes the words; a "%" they hold is the strftime's to expand.
 	format = format:gsub("%%%%", "\0"):gsub("%%X", function() return w end):gsub("\0", "%%%%")
 	return strftime(format, t, tonumber(day))
+end
+
+-- Each time and format written once a build (the plugin is loaded anew
+-- for each): a post's date is shown on its page, in each list and feed
+-- of it, and the words take three strftimes and five substitutions.
+local written = {}
+
+weft.inject("formattime", function(t, format)
+	local key = format and t .. "\0" .. format or t
+	local s = written[key]
+	if not s then
+		s = prettydate(t, format)
+		written[key] = s
+	end
+	return s
 end)
 
 return { words = words, ordinal = ordinal }

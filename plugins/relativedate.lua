@@ -9,7 +9,7 @@
 -- (ikiwiki links ikiwiki/ikiwiki.js and ikiwiki/relativedate.js from its
 -- underlay), so the site carries no extra file.
 
-weft.inject("displaytime", function(t, format, pubdate)
+local function relativedate(t, format, pubdate)
 	-- The title is what the script reads back: RFC 2822 in the site's zone.
 	local mid = ' class="relativedate" title="' ..
 		weft.strftime("%a, %d %b %Y %H:%M:%S %z", t) .. '">' .. weft.formattime(t, format)
@@ -18,6 +18,20 @@ weft.inject("displaytime", function(t, format, pubdate)
 			(pubdate and ' pubdate="pubdate"' or "") .. mid .. "</time>"
 	end
 	return "<span" .. mid .. "</span>"
+end
+
+-- Each date written once a build (the plugin is loaded anew for each): a
+-- post's date is shown on its page and in each list of it.
+local written = {}
+
+weft.inject("displaytime", function(t, format, pubdate)
+	local key = (pubdate and "p" or "-") .. t .. "\0" .. (format or "")
+	local s = written[key]
+	if not s then
+		s = relativedate(t, format, pubdate)
+		written[key] = s
+	end
+	return s
 end)
 
 local SCRIPT = [==[
