@@ -41,9 +41,17 @@ local nested = 0	-- > 0 while an item's content is being rendered
 local placeholders = {}	-- dest -> array of the HTML of its inlines
 local feedlinks = {}	-- dest -> its <link rel="alternate"> tags
 local feednums = {}	-- dest -> {known = {id -> suffix}, count = {base -> n}}
+-- The items' contents rendered for the page being written, by page: its
+-- inlines, their feeds and the inlines nested in their items share them
+-- (a sitemap's feed holds each post, and each month's archive holding it
+-- again). Only the last page's: a worker writes one page at a time.
+local contents = { dest = nil, by_page = {} }
 
 local function reset(dest)
 	placeholders[dest], feedlinks[dest], feednums[dest] = nil, nil, nil
+	if contents.dest == dest then
+		contents.dest, contents.by_page = nil, {}
+	end
 end
 
 -- ikiwiki's yesno().
@@ -181,11 +189,14 @@ local function fill_placeholders(html, dest)
 	return table.concat(out)
 end
 
--- An item's content, rendered once per inline for the page being written
--- (the list and the feeds share it). While it renders, inlines in it are
--- nested: their placeholders are filled here, so the feeds get their HTML
--- too.
-local function content_of(p, dest, cache)
+-- An item's content, rendered once for the page being written. While it
+-- renders, inlines in it are nested: their placeholders are filled here,
+-- so the feeds get their HTML too.
+local function content_of(p, dest)
+	if contents.dest ~= dest.name then
+		contents.dest, contents.by_page = dest.name, {}
+	end
+	local cache = contents.by_page
 	local c = cache[p.name]
 	if c == nil then
 		nested = nested + 1
@@ -305,7 +316,7 @@ local function absurl(p)
 end
 
 -- ikiwiki's genfeed: the text of the kind ("rss" or "atom") feed of page.
-local function genfeed(kind, f, page, dest, list, cache)
+local function genfeed(kind, f, page, dest, list)
 	local itemt = assert(weft.template(kind .. "item"))
 	local url = absurl(page)
 	local items, lasttime = {}, 0
@@ -326,7 +337,7 @@ local function genfeed(kind, f, page, dest, list, cache)
 			vars.simplepodcast = true
 		end
 		if p.kind ~= "file" then
-			vars.content = weft.absolute_urls(content_of(p, dest, cache), url)
+			vars.content = weft.absolute_urls(content_of(p, dest), url)
 		end
 		vars.categories = categories(p)
 		items[#items + 1] = itemt:fill(vars, p, dest)
@@ -372,7 +383,7 @@ local function more_vars(s, p, content)
 end
 
 -- The listed pages, filled in the item template, or their source when raw.
-local function items_html(o, list, page, dest, cache)
+local function items_html(o, list, page, dest)
 	local out = {}
 	if o.raw then
 		for _, p in ipairs(list) do
@@ -394,7 +405,7 @@ local function items_html(o, list, page, dest, cache)
 	if needcontent or shows.discussion then
 		local more = {}
 		for i, p in ipairs(list) do
-			more[i] = more_vars(shows, p, needcontent and content_of(p, dest, cache) or nil)
+			more[i] = more_vars(shows, p, needcontent and content_of(p, dest) or nil)
 		end
 		shows.vars = more
 	end
@@ -411,12 +422,12 @@ local function buttons(f, params)
 end
 
 -- Writes the feeds and adds their <link> tags to dest's FEEDLINKS.
-local function write_feeds(f, page, dest, list, cache)
+local function write_feeds(f, page, dest, list)
 	for _, kind in ipairs{ "rss", "atom" } do
 		if f[kind] then
 			local path = f.base .. kind .. f.num
 			f.url = weft.absurl(path)
-			weft.write(path, genfeed(kind, f, page, dest, list, cache))
+			weft.write(path, genfeed(kind, f, page, dest, list))
 			feedlinks[dest.name] = (feedlinks[dest.name] or "") ..
 				('<link rel="alternate" type="application/%s+xml" title="%s" href="%s" />'):format(
 					kind, xml_text(f.desc .. (kind == "rss" and " (RSS feed)" or " (Atom feed)")),
@@ -517,15 +528,15 @@ local function render(params, page, dest)
 	end
 	local f = o.feeds and feed_of(o, params, page, dest) or nil
 	local makefeeds = f and (o.emptyfeeds or #feedlist > 0)
-	local cache, out = {}, {}
+	local out = {}
 	if makefeeds then
 		out[1] = buttons(f, params)
 	end
 	if not o.feedonly then
-		for _, h in ipairs(items_html(o, list, page, dest, cache)) do out[#out + 1] = h end
+		for _, h in ipairs(items_html(o, list, page, dest)) do out[#out + 1] = h end
 	end
 	if makefeeds then
-		write_feeds(f, page, dest, feedlist, cache)
+		write_feeds(f, page, dest, feedlist)
 	end
 	return table.concat(out), o.raw
 end
