@@ -6,26 +6,10 @@
 -- is the old spelling of limit.
 
 local CLASSES = { "smallestPC", "smallPC", "normalPC", "bigPC", "biggestPC" }
-local IMAGE = { png = true, gif = true, jpg = true, jpeg = true, svg = true }
-
--- ikiwiki's htmllink(from, dest, link, {linktext, noimageinline}).
-local function htmllink(from, dest, link, text, noimageinline)
-	link = link:gsub("/$", "")
-	local to = weft.bestlink(from, link)
-	text = text or weft.pagetitle(weft.basename(link))
-	if to and to == dest then
-		return '<span class="selflink">' .. text .. '</span>'
-	end
-	if not to or not to.url then
-		return '<span class="createlink">' .. text .. '</span>'
-	end
-	local href = weft.url(to, dest)
-	local ext = href:match("%.(%w+)$")
-	if not noimageinline and ext and IMAGE[ext:lower()] then
-		return '<img src="' .. href .. '" alt="' .. text .. '" />'
-	end
-	return '<a href="' .. href .. '">' .. text .. '</a>'
-end
+-- ikiwiki's htmllink(page, destpage, name, {linktext, noimageinline}) is
+-- weft.link(name, opts) with opts.from the page the directive is on: one
+-- opts for all the links of a directive (a sidebar's cloud is a hundred
+-- links on every page).
 
 -- The link text: the meta field show names, when the page has it.
 local function linktext(page, show)
@@ -79,6 +63,21 @@ local function count(spec, among, page)
 	return counts, max
 end
 
+-- The names in counts in byte order, sorted once for each counts table (a
+-- cloud's are the same on every page it shows on).
+local sorted = setmetatable({}, { __mode = "k" })
+
+local function by_name(counts)
+	local names = sorted[counts]
+	if not names then
+		names = {}
+		for name in pairs(counts) do names[#names + 1] = name end
+		table.sort(names)
+		sorted[counts] = names
+	end
+	return names
+end
+
 -- Names by count, largest first, then by name.
 local function by_count(counts)
 	local names = {}
@@ -99,32 +98,32 @@ local function keep_first(counts, limit)
 	return kept
 end
 
-local function table_style(page, dest, counts, class, show)
-	local rows = {}
+local function table_style(page, counts, class, show)
+	local rows, opts = {}, { from = page, noimageinline = true }
 	for _, name in ipairs(by_count(counts)) do
-		rows[#rows + 1] = "<tr><td>" .. htmllink(page, dest, name, linktext(name, show), true) ..
+		opts.text = linktext(name, show)
+		rows[#rows + 1] = "<tr><td>" .. weft.link(name, opts) ..
 			"</td><td>" .. counts[name] .. "</td></tr>"
 	end
 	return "<table class='" .. (class or "pageStats") .. "'>\n" ..
 		table.concat(rows, "\n") .. "\n</table>\n"
 end
 
-local function cloud_style(page, dest, counts, max, style, class, show)
+local function cloud_style(page, counts, max, style, class, show)
 	local out = {}
 	if style == "list" then
 		out[1] = "<ul class='" .. (class or "list") .. "'>\n"
 	else
 		out[1] = "<div class='" .. (class or "pagecloud") .. "'>\n"
 	end
-	local names = {}
-	for name in pairs(counts) do names[#names + 1] = name end
-	table.sort(names)
-	for _, name in ipairs(names) do
+	local opts = { from = page }
+	for _, name in ipairs(by_name(counts)) do
 		local n = counts[name]
 		if n > 0 then
 			local class_of = CLASSES[n * #CLASSES // (max + 1) + 1]
+			opts.text = linktext(name, show)
 			local item = '<span class="' .. class_of .. '">' ..
-				htmllink(page, dest, name, linktext(name, show)) .. "</span>\n"
+				weft.link(name, opts) .. "</span>\n"
 			if style == "list" then item = "<li>" .. item .. "</li>" end
 			out[#out + 1] = item
 		end
@@ -133,7 +132,7 @@ local function cloud_style(page, dest, counts, max, style, class, show)
 	return table.concat(out)
 end
 
-weft.directive("pagestats", function(args, page, dest)
+weft.directive("pagestats", function(args, page)
 	local style = args.style
 	if not style or style == "" or style == "0" then style = "cloud" end
 	local limit, show = args.limit, args.show
@@ -143,8 +142,8 @@ weft.directive("pagestats", function(args, page, dest)
 		counts = keep_first(counts, tonumber(limit:match("^%s*(%d+)")) or 0)
 	end
 	if style == "table" then
-		return table_style(page, dest, counts, args.class, show)
+		return table_style(page, counts, args.class, show)
 	end
 	-- Any other style is a cloud, as in ikiwiki (a misspelling included).
-	return cloud_style(page, dest, counts, max, style, args.class, show)
+	return cloud_style(page, counts, max, style, args.class, show)
 end)
