@@ -1338,29 +1338,50 @@ struct link_opts {
 };
 
 /* Reads the options table at opts (0: none) into o; an error when no page
- * is being written. The strings stay the table's. */
+ * is being written. The strings stay the table's (a number's, made a
+ * string, stays on the stack). The table's entries are walked, not each
+ * option looked up: a cloud of tags calls weft.link a hundred times with
+ * one or two of the seven set, on every page. */
 static void
 link_opts(lua_State *L, int opts, struct link_opts *o)
 {
+	static const char *const names[] = { "from", "text", "anchor", "noimageinline",
+					      "rel", "class", "title", NULL };
+	const char **strs[] = { NULL, &o->text, &o->anchor, NULL,
+				&o->attrs.rel, &o->attrs.class, &o->attrs.title };
 	struct ctx *c = current(L);
-	struct page *from = NULL;
+	struct page *from;
+	size_t i;
 
 	if (!c || !c->dest)
 		luaL_error(L, "weft.link needs a page being built");
 	o->ctx = *c;
-	if (opts) {
-		lua_getfield(L, opts, "from");
-		from = opt_page(L, -1);
+	o->text = o->anchor = NULL;
+	o->noimageinline = false;
+	memset(&o->attrs, 0, sizeof(o->attrs));
+	if (!opts)
+		return;
+	lua_pushnil(L);
+	while (lua_next(L, opts)) {
+		for (i = 0; lua_type(L, -2) == LUA_TSTRING && names[i]; i++)
+			if (!strcmp(lua_tostring(L, -2), names[i]))
+				break;
+		if (lua_type(L, -2) != LUA_TSTRING || !names[i]) {
+			/* not an option */
+		} else if (i == 0) {
+			if ((from = opt_page(L, -1)))
+				o->ctx.page = from;
+		} else if (i == 3) {
+			o->noimageinline = lua_toboolean(L, -1);
+		} else if (lua_type(L, -1) == LUA_TNUMBER) {
+			lua_pushvalue(L, -1);
+			*strs[i] = lua_tostring(L, -1);
+			lua_insert(L, -3);	/* below the key, kept */
+		} else {
+			*strs[i] = lua_tostring(L, -1);
+		}
 		lua_pop(L, 1);
 	}
-	if (from)
-		o->ctx.page = from;
-	o->text = opt_string(L, opts, "text");
-	o->anchor = opt_string(L, opts, "anchor");
-	o->noimageinline = opt_bool(L, opts, "noimageinline");
-	o->attrs.rel = opt_string(L, opts, "rel");
-	o->attrs.class = opt_string(L, opts, "class");
-	o->attrs.title = opt_string(L, opts, "title");
 }
 
 /* Appends the link to the target at idx (a page, or a link as written)
