@@ -2496,12 +2496,6 @@ l_build_time(lua_State *L)
 	return 1;
 }
 
-static int
-by_string(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 /* weft.directives(): the names of every directive the plugins registered
  * (shortcuts included), sorted. */
 static int
@@ -2518,7 +2512,7 @@ l_directives(lua_State *L)
 	while ((e = strmap_next(&pl->directives, &it)))
 		names[n++] = xstrdup(e->key);
 	pthread_mutex_unlock(&pl->lock);
-	qsort(names, n, sizeof(*names), by_string);
+	qsort(names, n, sizeof(*names), str_ptr_cmp);
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {
 		lua_pushstring(L, names[i]);
