@@ -6,10 +6,6 @@
 -- is the old spelling of limit.
 
 local CLASSES = { "smallestPC", "smallPC", "normalPC", "bigPC", "biggestPC" }
--- ikiwiki's htmllink(page, destpage, name, {linktext, noimageinline}) is
--- weft.link(name, opts) with opts.from the page the directive is on: one
--- opts for all the links of a directive (a sidebar's cloud is a hundred
--- links on every page).
 
 -- The link text: the meta field show names, when the page has it.
 local function linktext(page, show)
@@ -98,6 +94,10 @@ local function keep_first(counts, limit)
 	return kept
 end
 
+-- The styles' links: ikiwiki's htmllink(page, destpage, name, {linktext,
+-- noimageinline}) is weft.link(name, opts) with opts.from the page the
+-- directive is on, one opts for all of a directive's links (a sidebar's
+-- cloud is a hundred links on every page).
 local function table_style(page, counts, class, show)
 	local rows, opts = {}, { from = page, noimageinline = true }
 	for _, name in ipairs(by_count(counts)) do
