@@ -206,7 +206,7 @@ attach(cmark_parser *p, const char *name)
 void
 md_render(struct buf *out, const char *text, size_t len, unsigned flags)
 {
-	int opts = CMARK_OPT_FOOTNOTES;
+	int opts = CMARK_OPT_DEFAULT;
 	struct arena a = { NULL, NULL };
 	cmark_parser *p;
 	cmark_node *doc;
@@ -214,6 +214,10 @@ md_render(struct buf *out, const char *text, size_t len, unsigned flags)
 	md_init();
 	if (flags & MD_UNSAFE)
 		opts |= CMARK_OPT_UNSAFE;
+	/* Footnotes cost a walk of the whole tree after the parse; a text
+	 * without "[^" has neither a footnote nor a reference to one. */
+	if (find_mem(text, len, "[^", 2))
+		opts |= CMARK_OPT_FOOTNOTES;
 	if (flags & MD_HARDBREAKS)
 		opts |= CMARK_OPT_HARDBREAKS;
 	arena = &a;
