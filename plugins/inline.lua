@@ -91,7 +91,7 @@ local function xml_text(s)
 end
 
 -- HTML::Entities::encode_numeric: what is not printable ASCII, and
--- & < > " ', as &#xHEX; (as ikiwiki writes guids and categories).
+-- & < > " ', as &#xHEX; (as ikiwiki writes guids).
 local function encode_numeric(s)
 	if weft.html_safe(s) then return s end
 	local ok, out = pcall(function()
@@ -254,22 +254,6 @@ local function slice(list, from, to)
 	return out
 end
 
--- The feed categories of a page: its tags (links of type "tag"), by name
--- without the tagbase, as ikiwiki's tag plugin gives them.
-local function categories(p)
-	local base = weft.config("tagbase")
-	local rows = {}
-	for _, t in ipairs(p:links_of("tag", true)) do
-		if type(base) == "string" and base ~= "" then
-			t = t:gsub("^/?" .. escape_pattern(base) .. "/", "")
-		else
-			t = t:gsub("^%.?/", "")
-		end
-		rows[#rows + 1] = { category = encode_numeric(weft.pagetitle(t, true)) }
-	end
-	return rows
-end
-
 -- Media types of enclosures, by extension (ikiwiki asks File::MimeInfo).
 local mimetypes = {
 	mp3 = "audio/mpeg", ogg = "audio/ogg", oga = "audio/ogg", opus = "audio/ogg",
@@ -339,7 +323,8 @@ local function genfeed(kind, f, page, dest, list)
 		if p.kind ~= "file" then
 			vars.content = weft.absolute_urls(content_of(p, dest), url)
 		end
-		vars.categories = categories(p)
+		-- CATEGORIES come from the tag plugin's pagetemplate hook, as
+		-- in ikiwiki (inline.pm sets none).
 		items[#items + 1] = itemt:fill(vars, p, dest)
 		if mtime > lasttime then lasttime = mtime end
 	end
