@@ -27,9 +27,12 @@ weft.option{ name = "tag_autocreate_commit", type = "bool", default = true,
 
 -- The configuration holds for a build, and each build has its own Lua
 -- states: what is worked out from it alone is worked out once.
-local base
+local base, base_prefix
 local function tagbase()
-	if base == nil then base = weft.config("tagbase") or false end
+	if base == nil then
+		base = weft.config("tagbase") or false
+		base_prefix = base and "/" .. base .. "/"
+	end
 	return base or nil
 end
 
@@ -51,9 +54,8 @@ end
 
 -- tag.pm taglink(): the link a tag makes.
 local function taglink(tag)
-	local base = tagbase()
-	if tag:sub(1, 1) ~= "/" and base then
-		tag = "/" .. base .. "/" .. tag
+	if tag:byte(1) ~= 47 and tagbase() then	-- not "/..."
+		tag = base_prefix .. tag
 		-- (A plain search first: the pattern is tried at every byte.)
 		if tag:find("//", 1, true) then tag = tag:gsub("//+", "/") end
 	end
@@ -62,9 +64,8 @@ end
 
 -- The tag a tag link stands for: tagbase removed.
 local function tag_of(link)
-	local base = tagbase()
-	if base then
-		local prefix = "/" .. base .. "/"
+	if tagbase() then
+		local prefix = base_prefix
 		if link:sub(1, #prefix) == prefix then return link:sub(#prefix + 1) end
 		return link
 	end
@@ -94,37 +95,41 @@ local function htmllink(link, o)
 	return weft.link(target_of(link), o)
 end
 
--- The tags a directive names: each parameter's key, or the bare word.
-local function names(args)
-	local list = {}
-	for _, p in ipairs(args) do
+-- Calls fn(name, ...) for each tag a directive names: each parameter's
+-- key, or the bare word. (No list made: [[!tag]] is on every post.)
+local function each_name(args, fn, ...)
+	for i = 1, #args do
+		local p = args[i]
 		local name = p.key or p.value
 		if name ~= "page" and name ~= "destpage" and name ~= "preview" then
-			list[#list + 1] = name
+			fn(name, ...)
 		end
 	end
-	return list
+end
+
+local function add_tag(name, page)
+	page:add_link(taglink(weft.linkpage(name)), "tag")
 end
 
 -- Its links are all it does: it shows nothing, so it is not called then.
 weft.directive("tag", function(args, page)
-	for _, name in ipairs(names(args)) do
-		page:add_link(taglink(weft.linkpage(name)), "tag")
-	end
+	each_name(args, add_tag, page)
 end, { scan = true, render = false })
+
+local function add_taglink(name, page, scan, out)
+	local text, tag = name:match("^(.*)|(.*)$")
+	tag = weft.linkpage(tag or name)
+	if scan then
+		page:add_link(taglink(tag), "tag")
+	else
+		out[#out + 1] = htmllink(taglink(tag),
+			{ from = page, text = text and weft.pagetitle(text) })
+	end
+end
 
 weft.directive("taglink", function(args, page, dest, scan)
 	local out = {}
-	for _, name in ipairs(names(args)) do
-		local text, tag = name:match("^(.*)|(.*)$")
-		tag = weft.linkpage(tag or name)
-		if scan then
-			page:add_link(taglink(tag), "tag")
-		else
-			out[#out + 1] = htmllink(taglink(tag),
-				{ from = page, text = text and weft.pagetitle(text) })
-		end
-	end
+	each_name(args, add_taglink, page, scan, out)
 	return table.concat(out, " ")
 end, { scan = true })
 
