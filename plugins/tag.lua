@@ -65,8 +65,7 @@ end
 -- The tag a tag link stands for: tagbase removed.
 local function tag_of(link)
 	if tagbase() then
-		local prefix = base_prefix
-		if link:sub(1, #prefix) == prefix then return link:sub(#prefix + 1) end
+		if link:sub(1, #base_prefix) == base_prefix then return link:sub(#base_prefix + 1) end
 		return link
 	end
 	return (link:gsub("^%.?/", ""))
