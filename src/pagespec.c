@@ -1139,21 +1139,30 @@ index_targets(struct pagespec_index *ix, const struct site *s)
 	split_keyed(kv, n, &ix->tkeys, &ix->tpos, &ix->trun);
 }
 
+/* Makes a part of the index the first time it is asked for: make(ix, s)
+ * once, under the index's lock, then ready read without it. */
+static void
+make_once(const struct pagespec_index *cix, atomic_bool *ready,
+	  void (*make)(struct pagespec_index *, const struct site *), const struct site *s)
+{
+	struct pagespec_index *ix = (struct pagespec_index *)cix;
+
+	if (atomic_load_explicit(ready, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&ix->lock);
+	if (!atomic_load_explicit(ready, memory_order_relaxed)) {
+		make(ix, s);
+		atomic_store_explicit(ready, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&ix->lock);
+}
+
 /* The link target index, made on first use. */
 static const struct pagespec_index *
 with_targets(const struct pagespec_index *cix, const struct site *s)
 {
-	struct pagespec_index *ix = (struct pagespec_index *)cix;
-
-	if (atomic_load_explicit(&ix->targets_ready, memory_order_acquire))
-		return ix;
-	pthread_mutex_lock(&ix->lock);
-	if (!atomic_load_explicit(&ix->targets_ready, memory_order_relaxed)) {
-		index_targets(ix, s);
-		atomic_store_explicit(&ix->targets_ready, true, memory_order_release);
-	}
-	pthread_mutex_unlock(&ix->lock);
-	return ix;
+	make_once(cix, &((struct pagespec_index *)cix)->targets_ready, index_targets, s);
+	return cix;
 }
 
 static struct day
@@ -1171,25 +1180,23 @@ day_of(time_t t)
 	return d;
 }
 
+static void
+index_days(struct pagespec_index *ix, const struct site *s)
+{
+	size_t i;
+
+	ix->days = xcalloc(ix->npages + 1, sizeof(*ix->days));
+	for (i = 0; i < ix->npages; i++)
+		ix->days[i] = day_of(((const struct page *)s->pages.v[i])->ctime);
+}
+
 /* The creation days, made on first use: each of 168 monthly archives of a
  * blog asked localtime the date of every page again. */
 static const struct day *
 with_days(const struct pagespec_index *cix, const struct site *s)
 {
-	struct pagespec_index *ix = (struct pagespec_index *)cix;
-	size_t i;
-
-	if (atomic_load_explicit(&ix->days_ready, memory_order_acquire))
-		return ix->days;
-	pthread_mutex_lock(&ix->lock);
-	if (!atomic_load_explicit(&ix->days_ready, memory_order_relaxed)) {
-		ix->days = xcalloc(ix->npages + 1, sizeof(*ix->days));
-		for (i = 0; i < ix->npages; i++)
-			ix->days[i] = day_of(((const struct page *)s->pages.v[i])->ctime);
-		atomic_store_explicit(&ix->days_ready, true, memory_order_release);
-	}
-	pthread_mutex_unlock(&ix->lock);
-	return ix->days;
+	make_once(cix, &((struct pagespec_index *)cix)->days_ready, index_days, s);
+	return cix->days;
 }
 
 void
