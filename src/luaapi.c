@@ -1363,12 +1363,15 @@ link_opts(lua_State *L, int opts, struct link_opts *o)
 		return;
 	lua_pushnil(L);
 	while (lua_next(L, opts)) {
-		for (i = 0; lua_type(L, -2) == LUA_TSTRING && names[i]; i++)
-			if (!strcmp(lua_tostring(L, -2), names[i]))
-				break;
-		if (lua_type(L, -2) != LUA_TSTRING || !names[i]) {
-			/* not an option */
-		} else if (i == 0) {
+		const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+
+		for (i = 0; names[i] && strcmp(key, names[i]) != 0; i++)
+			;
+		if (!names[i]) {
+			lua_pop(L, 1);	/* not an option */
+			continue;
+		}
+		if (i == 0) {
 			if ((from = opt_page(L, -1)))
 				o->ctx.page = from;
 		} else if (i == 3) {
