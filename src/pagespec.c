@@ -115,6 +115,27 @@ derel(const char *path, const char *from)
 	return xasprintf("%.*s/%s", (int)dir, from, path + 2);
 }
 
+/* Whether the first n bytes of text can end as pat does: what follows
+ * pat's last '*', when it has no '?', must end the text. Most names fail
+ * there, not after glob_match has tried each start in them (a
+ * "Discussion" excluded in every archive's PageSpec). */
+static bool
+tail_fits(const char *pat, const char *text, size_t n)
+{
+	const char *last = strrchr(pat, '*');
+	size_t k, from;
+
+	if (!last || strchr(last + 1, '?'))
+		return true;
+	k = strlen(last + 1);
+	if (k > n)
+		return false;
+	for (from = n - k; k; k--)
+		if (lc((unsigned char)text[from + k - 1]) != last[k])
+			return false;
+	return true;
+}
+
 /*
  * Whether text matches the glob pat (already lower-cased), as the regex of
  * ikiwiki's glob2re: anchored, ASCII case folded, '*' any run and '?' one
@@ -124,23 +145,13 @@ derel(const char *path, const char *from)
 static bool
 glob_match(const char *pat, const char *text)
 {
-	size_t n = strlen(text), t = 0, st = 0, k;
-	const char *p = pat, *star = strrchr(pat, '*');
+	size_t n = strlen(text), t = 0, st = 0;
+	const char *p = pat, *star = NULL;
 
 	if (n && text[n - 1] == '\n')
 		n--;
-	/* What follows the last '*', when it has no '?', must end the text:
-	 * most names fail there, not after the loop has tried each start in
-	 * them (a "Discussion" excluded in every archive's PageSpec). */
-	if (star && !strchr(star + 1, '?')) {
-		k = strlen(star + 1);
-		if (k > n)
-			return false;
-		for (st = n - k; k; k--)
-			if (lc((unsigned char)text[st + k - 1]) != star[k])
-				return false;
-	}
-	star = NULL;
+	if (!tail_fits(pat, text, n))
+		return false;
 	while (t < n) {
 		if (*p == '*') {
 			star = ++p;
