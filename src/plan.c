@@ -1150,7 +1150,7 @@ plan_save(struct build *b)
 	save_templates(b, &st);
 	for (i = 0; i < b->theme_outputs.n; i++)
 		vec_push(&st.outputs, xstrdup(b->theme_outputs.v[i]));
-	rc = state_save(&st, b->statefile, b->diag);
+	rc = state_save(&st, &b->old, b->statefile, b->diag);
 	for (i = 0; i < st.order.n; i++)	/* one record per page, in order */
 		unsave_page(st.order.v[i], b->site.pages.v[i]);
 	state_release(&st);

@@ -1,8 +1,10 @@
 /* state.c — the build state file: a versioned sequence of records. */
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,7 @@
 #include "pool.h"
 #include "xalloc.h"
 
-#define MAGIC "weft-state 5\n"
+#define MAGIC "weft-state 6\n"
 
 /* Eight bytes a step, the last few with their count. Each step is a
  * bijection of h (a rotation that carries high bits down, an xor, a
@@ -26,20 +28,62 @@
  * table takes slots from the low bits (with this step instead, a no-change
  * build of 10,000 posts probed 126 M -> 164 M instructions); this one
  * only tells contents apart, 64 bits wide, and chains. */
+static inline uint64_t
+hash_word(uint64_t h, uint64_t w)
+{
+	return ((h << 5 | h >> 59) ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+}
+
+static uint64_t
+hash_words(uint64_t h, const unsigned char *p, size_t nwords)
+{
+	uint64_t w;
+
+	for (; nwords; nwords--, p += 8) {
+		memcpy(&w, p, 8);
+		h = hash_word(h, w);
+	}
+	return h;
+}
+
 uint64_t
 state_hash(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t w;
+	uint64_t w = 0;
 
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		h = ((h << 5 | h >> 59) ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+	h = hash_words(h, p, len / 8);
+	memcpy(&w, p + len / 8 * 8, len % 8);
+	return hash_word(h, w ^ (uint64_t)(len % 8) << 61);
+}
+
+/* state_hash of bytes given in pieces, the same wherever they are cut. */
+struct digest {
+	uint64_t h;
+	unsigned char w[8];
+	size_t n;		/* bytes in w, not yet hashed */
+};
+
+static void
+digest_add(struct digest *g, const unsigned char *p, size_t len)
+{
+	if (!len)
+		return;
+	if (g->n) {
+		size_t k = 8 - g->n < len ? 8 - g->n : len;
+
+		memcpy(g->w + g->n, p, k);
+		g->n += k;
+		p += k;
+		len -= k;
+		if (g->n < 8)
+			return;
+		g->h = hash_words(g->h, g->w, 1);
+		g->n = 0;
 	}
-	w = 0;
-	memcpy(&w, p, len);
-	w ^= (uint64_t)len << 61;
-	return ((h << 5 | h >> 59) ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+	g->h = hash_words(g->h, p, len / 8);
+	memcpy(g->w, p + len / 8 * 8, len % 8);
+	g->n = len % 8;
 }
 
 uint64_t
@@ -109,6 +153,10 @@ state_release(struct state *st)
 	free(st->source_recs);
 	if (st->raw)
 		munmap((void *)st->raw, st->rawlen);
+	for (i = 0; i < st->nmaps; i++)
+		if (st->maps[i].len)
+			munmap((void *)st->maps[i].data, st->maps[i].len);
+	free(st->maps);
 	for (i = 0; i < st->outputs.n; i++)
 		free(st->outputs.v[i]);
 	vec_release(&st->outputs);
@@ -465,11 +513,15 @@ pages_in_order(const struct state *st, size_t *n)
 	return v;
 }
 
-/* The page records, most of the file, are written in parts on every
- * core. A part is a run of pieces: records made from their fields, in the
- * part's buffer, and records saved as they were, left in the mapping they
- * were read from (neighbours there are neighbours in the file, so a piece
- * may span thousands), written from where they lie. */
+/* The page records, most of the state, are written in parts, one file
+ * each, made on every core: runs of the pages in order (neighbours, read
+ * together by the next build, stay together), of equal counts. While no
+ * page is added or removed, a part none of whose pages changed has the
+ * same bytes as before, and the same file. A part is a run of pieces: records made from their fields, in the part's buffer, and
+ * records saved as they were, left in the mapping they were read from
+ * (neighbours there are neighbours in the file, so a piece may span
+ * hundreds), written from where they lie. The dependencies' file is made
+ * the same way, in one piece. */
 struct piece {
 	const unsigned char *raw;	/* NULL: at off in the part's buffer */
 	size_t off, len;
@@ -479,14 +531,50 @@ struct part_out {
 	struct buf buf;
 	struct piece *pieces;
 	size_t npieces, cap, len;
+	uint64_t hash;		/* of its bytes: its file's name */
 };
 
 struct parts {
+	const struct state *last;	/* NULL, or where raw records lie */
 	const struct state_page **pages;
 	size_t n, nparts;
-	struct part_out *out;
+	struct part_out *out;	/* the dependencies', then each part's */
 	bool raw;		/* records saved as they were are copied */
 };
+
+/* About 256 records a part, at most 64 parts: a build that changed a few
+ * pages among 10,000 writes a few parts of 150 KB. */
+static size_t
+parts_for(size_t n)
+{
+	size_t k = n / 256;
+
+	return k < 1 ? 1 : k > 64 ? 64 : k;
+}
+
+/* The digest of o's bytes. A part whose records were all saved as they
+ * were, from one file of last they fill, is that file again: its digest
+ * is known. */
+static void
+hash_part(struct part_out *o, const struct state *last)
+{
+	struct digest g = { .h = STATE_HASH_INIT };
+	size_t i;
+
+	for (i = 0; last && o->npieces == 1 && o->pieces[0].raw && i < last->nmaps; i++)
+		if (last->maps[i].data == (const void *)o->pieces[0].raw &&
+		    last->maps[i].len == o->len) {
+			o->hash = last->maps[i].hash;
+			return;
+		}
+
+	for (i = 0; i < o->npieces; i++) {
+		const struct piece *c = &o->pieces[i];
+
+		digest_add(&g, c->raw ? c->raw : (const unsigned char *)o->buf.data + c->off, c->len);
+	}
+	o->hash = state_hash(g.h, g.w, g.n);
+}
 
 /* Adds len bytes to part o: from the mapping at raw, or the last len of
  * its buffer when raw is NULL; a piece that continues the last grows it. */
@@ -509,8 +597,8 @@ static void
 put_part(size_t k, unsigned worker, void *arg)
 {
 	struct parts *pp = arg;
+	struct part_out *o = &pp->out[k + 1];
 	size_t i, from = pp->n * k / pp->nparts, to = pp->n * (k + 1) / pp->nparts;
-	struct part_out *o = &pp->out[k];
 
 	(void)worker;
 	for (i = from; i < to; i++) {
@@ -532,6 +620,7 @@ put_part(size_t k, unsigned worker, void *arg)
 		}
 #endif
 	}
+	hash_part(o, pp->last);
 }
 
 static int
@@ -555,19 +644,86 @@ write_part(FILE *f, const struct part_out *o)
 	return 0;
 }
 
-int
-state_save(const struct state *st, const char *path, struct diag *d)
+/* The name of the file beside path holding bytes of digest hash. */
+static void
+blob_name(struct buf *name, const char *path, uint64_t hash)
 {
-	struct buf b = BUF_INIT, tmp = BUF_INIT;
-	struct parts pp = { 0 };
-	size_t i, failed, copied, same;
-	FILE *f = NULL;
-	int rc = -1, bad = 0;
+	buf_reset(name);
+	buf_printf(name, "%s-%016" PRIx64, path, hash);
+}
 
-	/* The head grows to about this (a source's path and fields, then the
-	 * dependencies): made large at once, not doubled step by step, each
-	 * step fresh memory to touch and a copy. */
-	buf_grow(&b, 128 * st->source_order.n + 4096);
+/* Writes o to its file beside path through a temporary one, unless a file
+ * of its name and size is there (the same bytes, as they are its name):
+ * 1 when written, 0 when there, -1 (errno set) when it cannot be. */
+static int
+write_blob(const char *path, const struct part_out *o, struct buf *name, struct buf *tmp)
+{
+	struct stat sb;
+	FILE *f;
+	int bad, e;
+
+	blob_name(name, path, o->hash);
+	if (stat(name->data, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size == o->len)
+		return 0;
+	buf_reset(tmp);
+	buf_printf(tmp, "%s.new", name->data);
+	f = fopen(tmp->data, "wb");
+	bad = !f || write_part(f, o) < 0;
+	if (f && fclose(f) != 0)
+		bad = 1;
+	if (!bad && rename(tmp->data, name->data) == 0)
+		return 1;
+	e = errno;
+	unlink(tmp->data);
+	errno = e;
+	return -1;
+}
+
+/* Removes the files beside path named as its own (path-<16 hex digits>,
+ * or that with ".new": one a killed build left) but not one of the n in
+ * out: those of the last state, now replaced. */
+static void
+remove_stale(const char *path, const struct part_out *out, size_t n)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? xstrndup(path, slash > path ? (size_t)(slash - path) : 1) : xstrdup(".");
+	size_t blen = strlen(base), i;
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+
+	while (dp && (e = readdir(dp))) {
+		const char *hex = e->d_name + blen + 1;
+		bool named = false;
+
+		if (strncmp(e->d_name, base, blen) != 0 || e->d_name[blen] != '-' ||
+		    strspn(hex, "0123456789abcdef") != 16 ||
+		    (hex[16] && strcmp(hex + 16, ".new") != 0))
+			continue;
+		for (i = 0; !hex[16] && i < n && !named; i++)
+			named = strtoull(hex, NULL, 16) == out[i].hash;
+		if (!named)
+			unlinkat(dirfd(dp), e->d_name, 0);
+	}
+	if (dp)
+		closedir(dp);
+	free(dir);
+}
+
+int
+state_save(const struct state *st, const struct state *last, const char *path,
+	   struct diag *d)
+{
+	struct buf b = BUF_INIT, tmp = BUF_INIT, name = BUF_INIT;
+	struct parts pp = { 0 };
+	struct part_out *deps;
+	size_t i, failed, copied, same, written = 0;
+	FILE *f = NULL;
+	int rc = -1, bad = 0, w;
+
+	/* The head grows to about this (a source's path and fields): made
+	 * large at once, not doubled step by step, each step fresh memory
+	 * to touch and a copy. */
+	buf_grow(&b, 64 * st->source_order.n + 4096);
 	buf_puts(&b, MAGIC);
 	put_str(&b, st->config);
 	put_str(&b, st->plugins);
@@ -580,33 +736,47 @@ state_save(const struct state *st, const char *path, struct diag *d)
 	put_u64(&b, st->outputs.n);
 	for (i = 0; i < st->outputs.n; i++)
 		put_str(&b, st->outputs.v[i]);
+	pp.last = last;
 	pp.pages = pages_in_order(st, &pp.n);
 	for (i = 0, failed = 0; i < pp.n; i++)
 		failed += pp.pages[i]->failed;
 	put_u64(&b, failed);
-	/* The pages. */
-	copied = put_all_deps(&b, st, pp.pages, pp.n, &same);
-	pp.raw = copied > 0;
-	put_u64(&b, pp.n);
-	pp.nparts = pp.n < 32 ? 1 : 4 * pool_cores();
-	pp.out = xcalloc(pp.nparts, sizeof(*pp.out));
-	for (i = 0; i < pp.nparts; i++)
+
+	/* The dependencies, then the pages' parts. */
+	pp.nparts = parts_for(pp.n);
+	pp.out = xcalloc(pp.nparts + 1, sizeof(*pp.out));
+	for (i = 0; i <= pp.nparts; i++)
 		buf_init(&pp.out[i].buf);
+	deps = &pp.out[0];
+	buf_grow(&deps->buf, 64 * pp.n + 4096);
+	copied = put_all_deps(&deps->buf, st, pp.pages, pp.n, &same);
+	add_piece(deps, NULL, deps->buf.len);
+	hash_part(deps, NULL);
+	pp.raw = copied > 0;
 	pool_run(pool_cores(), pp.nparts, put_part, &pp);
 	diag_debug(d, "state: %zu of %zu page records saved as they were; "
 		   "%zu dependencies found again what they found", copied, pp.n, same);
-	/* Where each part ends, so a reader can split them too. */
-	put_u64(&b, pp.nparts);
-	for (i = 0; i < pp.nparts; i++)
+	/* The head names them, with their sizes. */
+	put_u64(&b, pp.n);
+	put_u64(&b, pp.nparts + 1);
+	for (i = 0; i <= pp.nparts; i++) {
 		put_u64(&b, pp.out[i].len);
+		put_u64(&b, pp.out[i].hash);
+	}
 	b.data[b.len] = '\0';
 
+	if (path_mkdirs_parent(path) < 0)
+		bad = 1;
+	for (i = 0; !bad && i <= pp.nparts; i++) {
+		w = write_blob(path, &pp.out[i], &name, &tmp);
+		bad = w < 0;
+		written += w > 0;
+	}
+	buf_reset(&tmp);
 	buf_printf(&tmp, "%s.new", path);
-	if (path_mkdirs_parent(path) < 0 || !(f = fopen(tmp.data, "wb")))
+	if (!bad && !(f = fopen(tmp.data, "wb")))
 		bad = 1;
 	bad = bad || write_all(f, b.data, b.len) < 0;
-	for (i = 0; !bad && i < pp.nparts; i++)
-		bad = write_part(f, &pp.out[i]) < 0;
 	if (f && fclose(f) != 0)
 		bad = 1;
 	if (bad || rename(tmp.data, path) < 0) {
@@ -614,9 +784,12 @@ state_save(const struct state *st, const char *path, struct diag *d)
 		unlink(tmp.data);
 		goto out;
 	}
+	remove_stale(path, pp.out, pp.nparts + 1);
+	diag_debug(d, "state: %zu of %zu files beside the head written, the others there already",
+		   written, pp.nparts + 1);
 	rc = 0;
 out:
-	for (i = 0; i < pp.nparts; i++) {
+	for (i = 0; i <= pp.nparts; i++) {
 		buf_release(&pp.out[i].buf);
 		free(pp.out[i].pieces);
 	}
@@ -624,6 +797,7 @@ out:
 	free(pp.pages);
 	buf_release(&b);
 	buf_release(&tmp);
+	buf_release(&name);
 	return rc;
 }
 
@@ -969,43 +1143,37 @@ get_part(size_t k, unsigned worker, void *arg)
 	}
 }
 
-static void
-parse_pages(struct rd *r, struct state *st, const atomic_bool *stop)
+long
+state_decode_blobs(struct state *st, const struct state_blob *blobs, size_t n,
+		   const atomic_bool *stop)
 {
+	static const unsigned char none[1];
 	struct parts_in in = { .stop = stop };
-	size_t i, j, n, nparts, total = 0;
-	uint64_t *lens;
-	const unsigned char *at;
+	struct rd r;
+	size_t i, j, nparts = n ? n - 1 : 0, total = 0;
+	bool bad;
 
-	in.ids = get_all_deps(r, st, &in.nids);
-	n = get_count(r, 16);
-	nparts = get_count(r, 1);
+	if (n == 0)
+		return -1;
+	r.p = blobs[0].len ? blobs[0].data : none;
+	r.end = r.p + blobs[0].len;
+	r.bad = false;
+	in.ids = get_all_deps(&r, st, &in.nids);
+	bad = r.bad || r.p != r.end;
 	in.v = xcalloc(nparts + 1, sizeof(*in.v));
-	lens = xcalloc(nparts + 1, sizeof(*lens));
-	for (i = 0; i < nparts && !r->bad; i++)
-		lens[i] = get_u64(r);
-	/* The parts fill the rest of the file exactly. */
-	at = r->p;
-	for (i = 0; i < nparts && !r->bad; i++) {
-		if (lens[i] > (uint64_t)(r->end - at)) {
-			r->bad = true;
-			break;
-		}
-		in.v[i].r.p = at;
-		in.v[i].r.end = at + lens[i];
-		at += lens[i];
+	for (i = 0; i < nparts; i++) {
+		in.v[i].r.p = blobs[i + 1].len ? blobs[i + 1].data : none;
+		in.v[i].r.end = in.v[i].r.p + blobs[i + 1].len;
 	}
-	free(lens);
-	if (!r->bad && at != r->end)
-		r->bad = true;
-	if (!r->bad)
+	if (!bad)
 		pool_run(pool_cores(), nparts, get_part, &in);
-	strmap_reserve(&st->pages, n);
+	for (i = 0; i < nparts; i++)
+		total += in.v[i].pages.n;
+	strmap_reserve(&st->pages, total);
 	for (i = 0; i < nparts; i++) {
 		struct part *pt = &in.v[i];
 
-		r->bad = r->bad || pt->r.bad;
-		total += pt->pages.n;
+		bad = bad || pt->r.bad;
 		for (j = 0; j < pt->pages.n; j++) {
 			struct state_page *p = pt->pages.v[j];
 
@@ -1013,11 +1181,50 @@ parse_pages(struct rd *r, struct state *st, const atomic_bool *stop)
 		}
 		vec_release(&pt->pages);
 	}
-	if (total != n)
-		r->bad = true;
-	r->p = r->end;
 	free(in.v);
 	free(in.ids);
+	return bad ? -1 : (long)total;
+}
+
+static const char *map_file(const char *path, size_t *len);
+
+/* Maps the files the head names (at r) and reads the pages from them. */
+static void
+parse_pages(struct rd *r, struct state *st, const atomic_bool *stop)
+{
+	struct buf name = BUF_INIT;
+	/* (The pages are not in the head: their count is only compared.) */
+	uint64_t n = get_u64(r);
+	size_t i, nblobs = get_count(r, 2);
+	long got;
+
+	st->maps = xcalloc(nblobs + 1, sizeof(*st->maps));
+	for (i = 0; i < nblobs && !r->bad; i++) {
+		uint64_t len = get_u64(r), hash = get_u64(r);
+		size_t size = 0;
+		const char *m;
+
+		if (r->bad || len == 0)
+			continue;
+		blob_name(&name, st->path, hash);
+		m = map_file(name.data, &size);
+		if (!m) {
+			r->bad = true;
+			break;
+		}
+		st->maps[i] = (struct state_blob){ m, size, hash };
+		st->nmaps = i + 1;
+		if (size != len)	/* not the file the head names */
+			r->bad = true;
+	}
+	buf_release(&name);
+	if (!r->bad && r->p != r->end)
+		r->bad = true;
+	if (!r->bad) {
+		got = state_decode_blobs(st, st->maps, nblobs, stop);
+		r->bad = got < 0 || (uint64_t)got != n;
+	}
+	r->p = r->end;
 }
 
 /* Makes st an empty state again, with a note saying why. */

@@ -1,12 +1,18 @@
 /* state.h — what a build leaves for the next one: the sources as they were,
- * each page's scan results and what its scan and render read. One file,
- * written whole to a temporary name and renamed, so a build killed halfway
- * leaves the last good state.
+ * each page's scan results and what its scan and render read.
  *
- * The file has two parts. The head (digests, sources, outputs, how many
- * pages failed) is all a build needs to find that nothing changed; the
- * pages and their dependencies, most of the file, are read only when
- * something did. Page records name dependencies by number; a build that
+ * The state is a head file (path) and the files it names beside it,
+ * path-<16 hex digits>, each named by a digest of its bytes. The head
+ * (digests, sources, outputs, how many pages failed) is all a build needs
+ * to find that nothing changed; it then names the dependencies' file and
+ * the page records' parts, most of the state, which are read only when
+ * something did. The parts are runs of the pages in order, of equal
+ * counts: a build that changed a few pages writes the head and their
+ * parts, and finds the other files there already, with the same bytes (a
+ * page added or removed moves the parts after it). Each file is written to a
+ * temporary name and renamed, the head last, and the files no head names
+ * any more are removed after it: a build killed halfway leaves the last
+ * good state whole. Page records name dependencies by number; a build that
  * reached few pages keeps the numbers and writes the other pages' records
  * back as it read them. */
 #ifndef WEFT_STATE_H
@@ -72,6 +78,14 @@ struct state_page {
 #endif
 };
 
+/* The bytes of one of the files beside the head, with their digest (its
+ * name) when read from it. */
+struct state_blob {
+	const void *data;
+	size_t len;
+	uint64_t hash;
+};
+
 struct state {
 	char *config;		/* digest of the effective configuration */
 	char *plugins;		/* digest of the plugins' sources */
@@ -91,10 +105,15 @@ struct state {
 	struct vec outputs;	/* char *: files the build wrote outside pages */
 	unsigned failed;	/* pages whose build failed */
 	struct depstore *deps;	/* the dependencies the records point to */
-	char *path;		/* the file, while its pages are not read */
-	const char *raw;	/* its bytes (mapped, to the end: pages point in) */
-	size_t rawlen, rest;	/* their length; where the pages begin */
+	char *path;		/* the head, while its pages are not read */
+	const char *raw;	/* its bytes (mapped: sources point in) */
+	size_t rawlen, rest;	/* their length; where the files' list begins */
+	/* The other files, mapped while the build lasts: records and hits
+	 * point in. */
+	struct state_blob *maps;
+	size_t nmaps;
 };
+
 
 void state_init(struct state *st, struct depstore *deps);
 void state_release(struct state *st);
@@ -113,8 +132,18 @@ int state_load_pages(struct state *st, struct diag *d);
  * then, given what it returned, the note of a damaged state. */
 int state_decode_pages(struct state *st, const atomic_bool *stop);
 int state_decoded(struct state *st, int rc, struct diag *d);
-/* Writes st to path through a temporary file and rename(2). */
-int state_save(const struct state *st, const char *path, struct diag *d);
+/* What state_decode_pages does with the files the head names, from their
+ * bytes in memory (the dependencies', then the parts), which must outlive
+ * st: the pages read, or -1 when damaged. For the fuzzer. */
+long state_decode_blobs(struct state *st, const struct state_blob *blobs, size_t n,
+			const atomic_bool *stop);
+/* Writes st to path and the files beside it (those not there already),
+ * each through a temporary file and rename(2), then removes the files
+ * beside path no longer named. last, when not NULL, is the state that
+ * records saved as they were come from: a part that is one of its files
+ * whole is known by that file's name. */
+int state_save(const struct state *st, const struct state *last, const char *path,
+	       struct diag *d);
 
 /* The record of the source at path, or NULL; the first call makes the
  * map (a build that walks the sources in their saved order needs none). */

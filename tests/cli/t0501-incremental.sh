@@ -223,4 +223,30 @@ SOURCE_DATE_EPOCH= "$WEFT" build -q "$S" >/dev/null 2>&1
 [ "$(cd "$S/public" && find . -type f -newer "$T/mark" | sort)" = "./local.css" ]
 ok $? "a stylesheet edited two days ahead rewrites only itself ($(cd "$S/public" && find . -type f -newer "$T/mark" | tr '\n' ' '))"
 
+# The state is a head and files beside it named by their bytes: a site of
+# 600 pages keeps its records in two parts. An edit writes the head and
+# the one part that changed; the files no head names go; a part missing
+# (deleted by hand) makes the next build start again, and it is right.
+S=$T/many
+rm -rf "$S" && mkdir -p "$S/posts"
+printf 'wikiname: Many\nurl: http://example.org/\nsrcdir: .\ndestdir: public\n' >"$S/weft.yaml"
+i=0
+while [ $i -lt 600 ]; do
+	printf 'Page %d links to [[p%d]].\n' $i $(((i + 1) % 600)) >"$S/posts/p$i.mdwn"
+	i=$((i + 1))
+done
+run "$WEFT" build -q "$S"
+files() { ls "$S/.weft" | grep -c '^state-[0-9a-f]\{16\}$'; }
+[ "$status" -eq 0 ] && [ "$(files)" -eq 3 ]
+ok $? "600 pages: the head names the dependencies' file and two parts ($(files) files)"
+echo "An edit." >>"$S/posts/p300.mdwn"
+run "$WEFT" build -vv "$S"
+grep -q 'state: 1 of 3 files beside the head written' "$T/err" && [ "$(files)" -eq 3 ]
+ok $? "an edit writes one part again and the replaced one goes ($(grep 'files beside' "$T/err"))"
+rm -f "$S/.weft/$(ls "$S/.weft" | grep '^state-' | head -n 1)"
+echo "Another edit." >>"$S/posts/p1.mdwn"
+run "$WEFT" build "$S"
+[ "$status" -eq 0 ] && grep -q 'build state is damaged' "$T/err" && same_as_full
+ok $? "a file of the state missing: everything is built again, right"
+
 done_testing

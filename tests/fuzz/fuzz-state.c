@@ -1,6 +1,9 @@
-/* fuzz-state.c — libFuzzer target: the build state file (.weft/state),
- * which a crash, a full disk or another version can leave damaged. It is
- * read whole (head, then pages), saved again and read back. */
+/* fuzz-state.c — libFuzzer target: the build state (.weft/state and the
+ * files beside it), which a crash, a full disk or another version can
+ * leave damaged. An input is the head, then each file it names (the
+ * dependencies', then the parts) after a line SEP. It is read whole (head,
+ * then pages), saved again and read back. */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,9 @@
 #include "state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define SEP "\n--weft-state-file--\n"
+#define MAX_BLOBS 80
 
 /* A file holding data, named by a path state_load can open. */
 static int
@@ -30,9 +36,12 @@ memfile(const void *data, size_t size, char *path, size_t pathlen)
 	return fd;
 }
 
-/* Reads the state at path whole; the number of pages it holds. */
+/* Reads the state whole: the head at path, then the nblobs files beside
+ * it given (when there are none, those it names beside it); the number of
+ * pages it holds. */
 static size_t
-load(struct state *st, struct depstore *deps, const char *path, struct diag *d)
+load(struct state *st, struct depstore *deps, const char *path,
+     const struct state_blob *blobs, size_t nblobs, struct diag *d)
 {
 	struct strmap_entry *e;
 	size_t iter = 0, n = 0, i;
@@ -40,7 +49,10 @@ load(struct state *st, struct depstore *deps, const char *path, struct diag *d)
 	depstore_init(deps);
 	state_init(st, deps);
 	state_load(st, path, d);
-	state_load_pages(st, d);
+	if (!nblobs)
+		state_load_pages(st, d);
+	else if (st->path)	/* the head was read */
+		state_decoded(st, state_decode_blobs(st, blobs, nblobs, NULL) < 0 ? -1 : 0, d);
 	while ((e = strmap_next(&st->pages, &iter))) {
 		struct state_page *p = e->val;
 
@@ -68,10 +80,47 @@ unload(struct state *st, struct depstore *deps)
 
 static char scratch_dir[64];
 
+/* Empties the scratch directory (a saved head and the files beside it). */
+static void
+clear_scratch(void)
+{
+	DIR *dp = opendir(scratch_dir);
+	struct dirent *e;
+
+	while (dp && (e = readdir(dp)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(dp), e->d_name, 0);
+	if (dp)
+		closedir(dp);
+}
+
 static void
 remove_scratch(void)
 {
+	clear_scratch();
 	rmdir(scratch_dir);
+}
+
+/* Cuts data at each SEP: the head, then up to MAX_BLOBS files. */
+static size_t
+split(const uint8_t *data, size_t size, size_t *headlen, struct state_blob *blobs)
+{
+	size_t seplen = strlen(SEP), n = 0, at = 0, i;
+	size_t cut[MAX_BLOBS + 1];
+
+	for (i = 0; i + seplen <= size && n <= MAX_BLOBS; i++)
+		if (memcmp(data + i, SEP, seplen) == 0) {
+			cut[n++] = i;
+			i += seplen - 1;
+		}
+	*headlen = n ? cut[0] : size;
+	for (i = 0; i < n; i++) {
+		at = cut[i] + seplen;
+		blobs[i].data = data + at;
+		blobs[i].len = (i + 1 < n ? cut[i + 1] : size) - at;
+		blobs[i].hash = 0;
+	}
+	return n;
 }
 
 /* Where states are saved: one directory for the run, on tmpfs when the
@@ -97,27 +146,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *out = fopen("/dev/null", "w");
 	struct depstore deps, deps2;
 	struct state st, st2;
+	struct state_blob blobs[MAX_BLOBS + 1];
 	struct diag d;
 	char path[64], saved[96];
 	const char *dir = scratch();
-	size_t n;
+	size_t n, headlen, nblobs = split(data, size, &headlen, blobs);
 	int fd;
 
 	if (!out)
 		return 0;
 	diag_init(&d, out, 0);
-	fd = memfile(data, size, path, sizeof(path));
+	fd = memfile(data, headlen, path, sizeof(path));
 	if (fd >= 0) {
-		n = load(&st, &deps, path, &d);
-		/* What was read is written the same way and reads back. */
+		n = load(&st, &deps, path, blobs, nblobs, &d);
+		/* What was read is written the same way and reads back from
+		 * its files. */
 		if (dir && n > 0) {
 			snprintf(saved, sizeof(saved), "%s/state", dir);
-			if (state_save(&st, saved, &d) == 0) {
-				if (load(&st2, &deps2, saved, &d) != n)
+			if (state_save(&st, NULL, saved, &d) == 0) {
+				if (load(&st2, &deps2, saved, NULL, 0, &d) != n)
 					abort();
 				unload(&st2, &deps2);
 			}
-			unlink(saved);
+			clear_scratch();
 		}
 		unload(&st, &deps);
 		close(fd);
