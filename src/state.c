@@ -517,11 +517,12 @@ pages_in_order(const struct state *st, size_t *n)
  * each, made on every core: runs of the pages in order (neighbours, read
  * together by the next build, stay together), of equal counts. While no
  * page is added or removed, a part none of whose pages changed has the
- * same bytes as before, and the same file. A part is a run of pieces: records made from their fields, in the part's buffer, and
- * records saved as they were, left in the mapping they were read from
- * (neighbours there are neighbours in the file, so a piece may span
- * hundreds), written from where they lie. The dependencies' file is made
- * the same way, in one piece. */
+ * same bytes as before, and the same file. A part is a run of pieces:
+ * records made from their fields, in the part's buffer, and records saved
+ * as they were, left in the mapping they were read from (neighbours there
+ * are neighbours in the file, so a piece may span hundreds), written from
+ * where they lie. The dependencies' file is made the same way, in one
+ * piece. */
 struct piece {
 	const unsigned char *raw;	/* NULL: at off in the part's buffer */
 	size_t off, len;
