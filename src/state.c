@@ -686,22 +686,24 @@ write_blob(const char *path, const struct part_out *o, struct buf *name, struct 
 static void
 remove_stale(const char *path, const struct part_out *out, size_t n)
 {
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	char *dir = slash ? xstrndup(path, slash > path ? (size_t)(slash - path) : 1) : xstrdup(".");
-	size_t blen = strlen(base), i;
+	const char *base = path_base(path);
+	size_t dirlen = path_dirlen(path, strlen(path)), blen = strlen(base), i;
+	char *dir = dirlen ? xstrndup(path, dirlen) : xstrdup(path[0] == '/' ? "/" : ".");
 	DIR *dp = opendir(dir);
 	struct dirent *e;
 
 	while (dp && (e = readdir(dp))) {
 		const char *hex = e->d_name + blen + 1;
 		bool named = false;
+		uint64_t h;
 
 		if (strncmp(e->d_name, base, blen) != 0 || e->d_name[blen] != '-' ||
 		    strspn(hex, "0123456789abcdef") != 16 ||
 		    (hex[16] && strcmp(hex + 16, ".new") != 0))
 			continue;
+		h = strtoull(hex, NULL, 16);
 		for (i = 0; !hex[16] && i < n && !named; i++)
-			named = strtoull(hex, NULL, 16) == out[i].hash;
+			named = h == out[i].hash;
 		if (!named)
 			unlinkat(dirfd(dp), e->d_name, 0);
 	}

@@ -114,7 +114,6 @@ struct state {
 	size_t nmaps;
 };
 
-
 void state_init(struct state *st, struct depstore *deps);
 void state_release(struct state *st);
 
