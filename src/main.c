@@ -3,10 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef WEFT_MIMALLOC
-#include <mimalloc.h>
-#endif
-
 #include "command.h"
 #include "md.h"
 #include "xalloc.h"
@@ -77,24 +73,6 @@ main(int argc, char **argv)
 {
 	size_t i;
 
-#ifdef WEFT_MIMALLOC
-	/* 2 MiB pages where the kernel gives them (transparent huge pages,
-	 * "madvise" or "always"): a build fills fresh memory with the last
-	 * build's records and maps over every page, and each 4 KiB page was
-	 * a fault (3 µs on a VM). A build of 10,000 pages with one edit made
-	 * 8,300 faults, now 4,000. MIMALLOC_LARGE_OS_PAGES=0 still turns it
-	 * off. */
-	mi_option_set_enabled_default(mi_option_large_os_pages, true);
-	/* And, for `weft build`, each thread's first segment too: mimalloc
-	 * commits it piece by piece by default (for threads that allocate
-	 * little), which kept the workers' memory in 4 KiB pages. An edit of
-	 * one post among 10,000 went from 3,900 faults to 470, and from 99.9
-	 * to 90.6 ms (medians of 30, taking turns). Not for the server, which
-	 * stays up: its resident size rose from 26 to 38 MiB, in steps.
-	 * MIMALLOC_EAGER_COMMIT_DELAY=1 is the default again. */
-	if (argc >= 2 && strcmp(argv[1], "build") == 0)
-		mi_option_set_default(mi_option_eager_commit_delay, 0);
-#endif
 	md_init();
 	if (argc < 2) {
 		usage(stderr);
