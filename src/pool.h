@@ -10,7 +10,9 @@
 typedef void (*pool_fn)(size_t i, unsigned w, void *arg);
 
 /* Runs fn over every item with up to nthreads threads (the caller is one of
- * them) and returns when all are done. */
+ * them) and returns when all are done. The other threads are kept, waiting,
+ * for the next run; a run begun while another has them (on another thread,
+ * or inside one of its jobs) starts threads of its own. */
 void pool_run(unsigned nthreads, size_t n, pool_fn fn, void *arg);
 
 /* The threads worth starting for n small items (a stat, a page's paths):
