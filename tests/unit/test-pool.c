@@ -5,6 +5,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "pool.h"
 #include "tap.h"
@@ -61,6 +64,49 @@ many_runs(void)
 		}
 	tap_ok(good == runs, "%u of %u runs saw each item once, on workers below the threads asked", good,
 	   runs);
+}
+
+/* The thread that is worker 1 of a run, seen by its item 1 (each item
+ * waits until both have begun, so the two workers take one each). */
+struct who {
+	atomic_uint begun;
+	pid_t worker1;		/* its kernel thread id: a new thread has a new one */
+	atomic_uint seen;
+};
+
+static void
+who_one(size_t i, unsigned w, void *arg)
+{
+	struct who *x = arg;
+
+	struct timespec t0, t;
+
+	atomic_fetch_add(&x->begun, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do	/* (not forever: one thread may have run both) */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while (atomic_load(&x->begun) < 2 && t.tv_sec - t0.tv_sec < 5);
+	if (w == 1) {
+		x->worker1 = (pid_t)syscall(SYS_gettid);
+		atomic_store(&x->seen, 1);
+	}
+	(void)i;
+}
+
+static void
+kept_workers(void)
+{
+	struct who a, b;
+
+	atomic_init(&a.begun, 0);
+	atomic_init(&a.seen, 0);
+	atomic_init(&b.begun, 0);
+	atomic_init(&b.seen, 0);
+	pool_run(2, 2, who_one, &a);
+	pool_run(2, 2, who_one, &b);
+	tap_ok(atomic_load(&a.seen) && atomic_load(&b.seen) &&
+	       a.worker1 == b.worker1,
+	       "worker 1 of two runs one after the other is the same thread, kept between them");
 }
 
 /* A job that runs a pool of its own: the inner run cannot have the kept
@@ -138,6 +184,7 @@ int
 main(void)
 {
 	many_runs();
+	kept_workers();
 	nested_runs();
 	concurrent_runs();
 	return tap_done();
