@@ -1,4 +1,5 @@
-/* state.c — the build state file: a versioned sequence of records. */
+/* state.c — the build state: a head file of versioned records and the files
+ * beside it that it names. */
 #include "state.h"
 
 #include <dirent.h>
