@@ -1,6 +1,7 @@
 /* deps.c — the dependency records of incremental builds. */
 #include "deps.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,12 +87,67 @@ depstore_get(struct depstore *s, const char *spec, const char *location,
 struct deps *
 deps_new(void)
 {
-	struct deps *d = xcalloc(1, sizeof(*d));
+	return xcalloc(1, sizeof(struct deps));
+}
 
-	strmap_init(&d->seen);
-	strmap_init(&d->lookups);
-	strmap_init(&d->templates);
+/* The bytes of a block deps_read makes: the struct, then its arrays of
+ * pointers (SIZE_MAX, which xmalloc refuses, when that overflows). */
+static size_t
+block_size(size_t n, size_t nlookups, size_t ntemplates)
+{
+	size_t max = (SIZE_MAX - sizeof(struct deps)) / sizeof(void *) / 4;
+
+	if (n > max || nlookups > max || ntemplates > max)
+		return SIZE_MAX;
+	return sizeof(struct deps) + (n + 2 * nlookups + ntemplates) * sizeof(void *);
+}
+
+struct deps *
+deps_read(struct dep *const *list, size_t n, const char *const *lookups, size_t nlookups,
+	  const char *const *templates, size_t ntemplates)
+{
+	struct deps *d = xmalloc(block_size(n, nlookups, ntemplates));
+	void **at = (void **)(d + 1);
+
+	memset(d, 0, sizeof(*d));
+	d->in_block = true;
+	if (n) {
+		d->list.v = at;
+		d->list.n = d->list.cap = n;
+		memcpy(at, list, n * sizeof(*at));
+		at += n;
+	}
+	if (nlookups) {
+		d->saved_lookups = (const char **)at;
+		d->nsaved_lookups = nlookups;
+		memcpy(at, lookups, 2 * nlookups * sizeof(*at));
+		at += 2 * nlookups;
+	}
+	if (ntemplates) {
+		d->saved_templates = (const char **)at;
+		d->nsaved_templates = ntemplates;
+		memcpy(at, templates, ntemplates * sizeof(*at));
+	}
 	return d;
+}
+
+static struct deps_maps *
+maps_of(struct deps *d)
+{
+	if (!d->maps) {
+		d->maps = xcalloc(1, sizeof(*d->maps));
+		strmap_init(&d->maps->seen);
+		strmap_init(&d->maps->lookups);
+		strmap_init(&d->maps->templates);
+	}
+	return d->maps;
+}
+
+/* Whether d's list is its own array (else in its block). */
+static bool
+list_owned(const struct deps *d)
+{
+	return !d->in_block || d->list.v != (void **)(d + 1);
 }
 
 void
@@ -101,15 +157,21 @@ deps_free(struct deps *d)
 
 	if (!d)
 		return;
-	vec_release(&d->list);
-	strmap_release(&d->seen, NULL);
-	strmap_release(&d->lookups, free);
-	strmap_release(&d->templates, NULL);
+	if (list_owned(d))
+		vec_release(&d->list);
+	if (d->maps) {
+		strmap_release(&d->maps->seen, NULL);
+		strmap_release(&d->maps->lookups, free);
+		strmap_release(&d->maps->templates, NULL);
+		free(d->maps);
+	}
 	for (i = 0; i < d->outputs.n; i++)
 		free(d->outputs.v[i]);
 	vec_release(&d->outputs);
-	free(d->saved_lookups);
-	free(d->saved_templates);
+	if (!d->in_block) {
+		free(d->saved_lookups);
+		free(d->saved_templates);
+	}
 	free(d);
 }
 
@@ -127,7 +189,7 @@ deps_next_lookup(const struct deps *d, size_t *iter, const char **found)
 		++*iter;
 		return key;
 	}
-	if (!(e = strmap_next(&d->lookups, iter)))
+	if (!d->maps || !(e = strmap_next(&d->maps->lookups, iter)))
 		return NULL;
 	*found = e->val;
 	return e->key;
@@ -140,7 +202,7 @@ deps_next_template(const struct deps *d, size_t *iter)
 
 	if (d->saved_templates)
 		return *iter < d->nsaved_templates ? d->saved_templates[(*iter)++] : NULL;
-	e = strmap_next(&d->templates, iter);
+	e = d->maps ? strmap_next(&d->maps->templates, iter) : NULL;
 	return e ? e->key : NULL;
 }
 
@@ -186,8 +248,21 @@ dep_next_hit(const struct dep *d, size_t *iter)
 void
 deps_add(struct deps *d, struct dep *dep)
 {
-	void **slot = strmap_slot(&d->seen, (const char *)&dep, sizeof(dep));
+	struct deps_maps *m = maps_of(d);
+	void **slot;
+	size_t i;
 
+	/* A list read from a state: its own array now, each dep seen. */
+	if (!list_owned(d)) {
+		struct vec own = VEC_INIT;
+
+		for (i = 0; i < d->list.n; i++)
+			vec_push(&own, d->list.v[i]);
+		d->list = own;
+	}
+	for (i = m->seen.count; i < d->list.n; i++)
+		strmap_put(&m->seen, (const char *)&d->list.v[i], sizeof(void *), d->list.v[i]);
+	slot = strmap_slot(&m->seen, (const char *)&dep, sizeof(dep));
 	if (*slot)
 		return;
 	*slot = dep;
@@ -201,7 +276,7 @@ deps_lookup(struct deps *d, const char *from, const char *link, const char *foun
 	void **slot;
 
 	buf_cat(&k, from, "\n", link, NULL);
-	slot = strmap_slot(&d->lookups, k.data, k.len);
+	slot = strmap_slot(&maps_of(d)->lookups, k.data, k.len);
 	if (!*slot)
 		*slot = xstrdup(found ? found : "");
 	buf_release(&k);
@@ -210,7 +285,7 @@ deps_lookup(struct deps *d, const char *from, const char *link, const char *foun
 void
 deps_template(struct deps *d, const char *name)
 {
-	strmap_slot(&d->templates, name, strlen(name));
+	strmap_slot(&maps_of(d)->templates, name, strlen(name));
 }
 
 void

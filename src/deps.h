@@ -51,21 +51,31 @@ struct dep {
 	uint32_t saved_id;
 };
 
-/* What one page read while it was scanned or rendered. */
-struct deps {
-	struct vec list;	/* struct dep *, each once */
+/* What a scan or render records as it reads: made by the first record, so
+ * the deps read from a state, one per page for its scan and one for its
+ * render, stay small. */
+struct deps_maps {
 	struct strmap seen;	/* the list's keys, to keep each once */
 	struct strmap lookups;	/* "from\nlink" -> the page found ("" for none) */
 	struct strmap templates;	/* template names used */
+};
+
+/* What one page read while it was scanned or rendered. */
+struct deps {
+	struct vec list;	/* struct dep *, each once */
 	struct vec outputs;	/* char *: files written besides the page's own */
 	/* Read from the last build's state (and then only read), a page's
 	 * lookups and templates stay where the file has them, sorted, in its
 	 * mapping: pairs of a key and the page found (NULL for none), and
-	 * names. The maps are left empty. */
+	 * names. */
 	const char **saved_lookups;
 	size_t nsaved_lookups;	/* pairs */
 	const char **saved_templates;
 	size_t nsaved_templates;
+	struct deps_maps *maps;	/* NULL until something is recorded */
+	/* Made by deps_read: the list's array and the saved arrays lie in
+	 * the same allocation as the struct. */
+	bool in_block;
 };
 
 struct depstore {
@@ -84,6 +94,11 @@ struct dep *depstore_get(struct depstore *s, const char *spec,
 			 const char *location, unsigned type);
 
 struct deps *deps_new(void);
+/* Deps as a state holds them, in one allocation: the list (n deps, each
+ * once, as deps_add would keep them), then nlookups pairs and ntemplates
+ * names, to stay where they are as long as d (see saved_lookups). */
+struct deps *deps_read(struct dep *const *list, size_t n, const char *const *lookups,
+		       size_t nlookups, const char *const *templates, size_t ntemplates);
 void deps_free(struct deps *d);
 /* How d hit page (its DEP_* bits), 0 when it did not. */
 unsigned dep_hit(const struct dep *d, const char *page);

@@ -372,6 +372,7 @@ restore_links(struct build *b, struct page *p, const struct state_page *o)
 	const char *last = NULL, *interned = NULL;
 	size_t i;
 
+	page_reserve_links(p, o->nlinks);
 	for (i = 0; i < o->nlinks; i++) {
 		const struct state_link *l = &o->links[i];
 

@@ -342,6 +342,15 @@ page_add_link(struct page *p, const char *target, size_t len, const char *type,
 }
 
 void
+page_reserve_links(struct page *p, size_t n)
+{
+	if (n > p->caplinks - p->nlinks) {
+		p->links = xrealloc(p->links, (p->nlinks + n) * sizeof(*p->links));
+		p->caplinks = p->nlinks + n;
+	}
+}
+
+void
 page_borrow_link(struct page *p, const char *target, const char *type, unsigned line)
 {
 	append_link(p, (char *)target, type, line, true);

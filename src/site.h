@@ -219,6 +219,9 @@ void page_clear_settled(struct page *p);
 /* Adds a link to p (target copied, type kept as given). */
 void page_add_link(struct page *p, const char *target, size_t len,
 		   const char *type, unsigned line);
+/* Makes room for n more links on p, so many added in a row take one
+ * allocation of their size (the links a page's record restores). */
+void page_reserve_links(struct page *p, size_t n);
 /* Adds a link to p whose target is borrowed, not copied: one the last
  * build's state holds, which outlives the page's use. */
 void page_borrow_link(struct page *p, const char *target, const char *type,

@@ -118,7 +118,8 @@ state_page_free(struct state_page *p)
 		free(p->links[i].type);
 		free(p->links[i].to);
 	}
-	free(p->links);
+	if (p->links != (struct state_link *)(p + 1))
+		free(p->links);
 	if (!p->mapped) {
 		free(p->name);
 		free(p->src);
@@ -296,19 +297,20 @@ put_deps(struct buf *b, const struct deps *d)
 	put_u64(b, d->list.n);
 	for (i = 0; i < d->list.n; i++)
 		put_u64(b, ((struct dep *)d->list.v[i])->id);
-	if (d->saved_lookups) {	/* read from a file: its order is sorted */
+	/* Read from a file (its order is sorted), or recorded. */
+	if (d->saved_lookups || !d->maps) {
 		put_u64(b, d->nsaved_lookups);
 		for (i = 0; i < 2 * d->nsaved_lookups; i++)
 			put_str(b, d->saved_lookups[i]);
 	} else {
-		put_map(b, &d->lookups, true);
+		put_map(b, &d->maps->lookups, true);
 	}
-	if (d->saved_templates) {
+	if (d->saved_templates || !d->maps) {
 		put_u64(b, d->nsaved_templates);
 		for (i = 0; i < d->nsaved_templates; i++)
 			put_str(b, d->saved_templates[i]);
 	} else {
-		put_map(b, &d->templates, false);
+		put_map(b, &d->maps->templates, false);
 	}
 	put_u64(b, d->outputs.n);
 	for (i = 0; i < d->outputs.n; i++)
@@ -901,45 +903,49 @@ hits_as_saved(const struct dep *d)
 	return true;
 }
 
+/* A page's deps, its arrays read into tmp first: they go into one block
+ * with the struct (deps_read), an allocation or two a record rather than
+ * several, for the thousands of pages an edit does not reach. */
 static struct deps *
-get_deps(struct rd *r, struct dep **ids, size_t nids)
+get_deps(struct rd *r, struct dep **ids, size_t nids, struct vec *tmp)
 {
 	struct deps *d;
-	size_t i, n;
+	size_t i, n, nlist, nlookups, ntemplates;
 
 	if (get_u64(r) == 0)
 		return NULL;
-	d = deps_new();
-	n = get_count(r, 1);
-	for (i = 0; i < n && !r->bad; i++) {
+	tmp->n = 0;
+	nlist = get_count(r, 1);
+	for (i = 0; i < nlist && !r->bad; i++) {
 		uint64_t id = get_u64(r);
 
 		if (id >= nids)
 			r->bad = true;
 		else
-			deps_add(d, ids[id]);
+			vec_push(tmp, ids[id]);
 	}
+	nlist = tmp->n;
 	/* The lookups and templates stay in the mapping (see deps.h). */
 	n = get_count(r, 2);
-	if (n)
-		d->saved_lookups = xcalloc(2 * n, sizeof(*d->saved_lookups));
 	for (i = 0; i < n && !r->bad; i++) {
 		const char *k = get_ref(r), *v = get_ref(r);
 
 		if (k) {
-			d->saved_lookups[2 * d->nsaved_lookups] = k;
-			d->saved_lookups[2 * d->nsaved_lookups++ + 1] = v;
+			vec_push(tmp, (void *)k);
+			vec_push(tmp, (void *)v);
 		}
 	}
+	nlookups = (tmp->n - nlist) / 2;
 	n = get_count(r, 1);
-	if (n)
-		d->saved_templates = xcalloc(n, sizeof(*d->saved_templates));
 	for (i = 0; i < n && !r->bad; i++) {
 		const char *k = get_ref(r);
 
 		if (k)
-			d->saved_templates[d->nsaved_templates++] = k;
+			vec_push(tmp, (void *)k);
 	}
+	ntemplates = tmp->n - nlist - 2 * nlookups;
+	d = deps_read((struct dep *const *)tmp->v, nlist, (const char *const *)tmp->v + nlist,
+		      nlookups, (const char *const *)tmp->v + nlist + 2 * nlookups, ntemplates);
 	n = get_count(r, 1);
 	for (i = 0; i < n && !r->bad; i++) {
 		char *k = get_str(r);
@@ -952,31 +958,35 @@ get_deps(struct rd *r, struct dep **ids, size_t nids)
 
 /* A page's record: its strings are left in the mapping. */
 static struct state_page *
-get_page(struct rd *r, struct dep **ids, size_t nids)
+get_page(struct rd *r, struct dep **ids, size_t nids, struct vec *tmp)
 {
 	const unsigned char *start = r->p;
 	const char *name = get_ref(r);
-	struct state_page *p;
+	struct state_page head = { 0 }, *p;
 	size_t i;
 
 	if (!name) {
 		r->bad = true;
 		return NULL;
 	}
-	p = xcalloc(1, sizeof(*p));
-	p->mapped = true;
-	p->name = (char *)name;
-	p->src = (char *)get_ref(r);
-	p->kind = (int)get_u64(r);
-	p->type = (char *)get_ref(r);
-	p->ctime = (time_t)get_i64(r);
-	p->mtime = (time_t)get_i64(r);
-	p->size = (off_t)get_i64(r);
-	p->body = (size_t)get_u64(r);
-	p->body_line = (unsigned)get_u64(r);
-	p->text_hash = get_u64(r);
-	p->nlinks = get_count(r, 4);
-	p->links = xcalloc(p->nlinks + 1, sizeof(*p->links));
+	head.mapped = true;
+	head.name = (char *)name;
+	head.src = (char *)get_ref(r);
+	head.kind = (int)get_u64(r);
+	head.type = (char *)get_ref(r);
+	head.ctime = (time_t)get_i64(r);
+	head.mtime = (time_t)get_i64(r);
+	head.size = (off_t)get_i64(r);
+	head.body = (size_t)get_u64(r);
+	head.body_line = (unsigned)get_u64(r);
+	head.text_hash = get_u64(r);
+	head.nlinks = get_count(r, 4);
+	/* The links follow the record in its allocation: state_page_free
+	 * knows them by their place. */
+	p = xmalloc(sizeof(*p) + (head.nlinks + 1) * sizeof(*p->links));
+	*p = head;
+	p->links = (struct state_link *)(p + 1);
+	memset(p->links, 0, (p->nlinks + 1) * sizeof(*p->links));
 	for (i = 0; i < p->nlinks && !r->bad; i++) {
 		p->links[i].target = (char *)get_ref(r);
 		p->links[i].type = (char *)get_ref(r);
@@ -988,8 +998,8 @@ get_page(struct rd *r, struct dep **ids, size_t nids)
 	p->state = (char *)get_ref(r);
 	p->backlinks_hash = get_u64(r);
 	p->failed = get_u64(r) != 0;
-	p->scan = get_deps(r, ids, nids);
-	p->render = get_deps(r, ids, nids);
+	p->scan = get_deps(r, ids, nids, tmp);
+	p->render = get_deps(r, ids, nids, tmp);
 	p->raw = start;
 	p->rawlen = (size_t)(r->p - start);
 	return p;
@@ -1131,6 +1141,7 @@ get_part(size_t k, unsigned worker, void *arg)
 {
 	struct parts_in *in = arg;
 	struct part *pt = &in->v[k];
+	struct vec tmp = VEC_INIT;
 
 	(void)worker;
 	while (!pt->r.bad && pt->r.p < pt->r.end) {
@@ -1140,11 +1151,12 @@ get_part(size_t k, unsigned worker, void *arg)
 			pt->r.bad = true;
 			break;
 		}
-		p = get_page(&pt->r, in->ids, in->nids);
+		p = get_page(&pt->r, in->ids, in->nids, &tmp);
 
 		if (p)
 			vec_push(&pt->pages, p);
 	}
+	vec_release(&tmp);
 }
 
 long

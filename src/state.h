@@ -58,7 +58,7 @@ struct state_page {
 	size_t body;
 	unsigned body_line;
 	uint64_t text_hash;	/* of the text of a page a plugin made */
-	struct state_link *links;
+	struct state_link *links;	/* read from a file: in the record's allocation */
 	size_t nlinks;
 	char *state;		/* plugin state as JSON, NULL when none */
 	uint64_t backlinks_hash;	/* of its backlinks' names */

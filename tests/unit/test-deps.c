@@ -8,6 +8,45 @@
 #include "tap.h"
 #include "xalloc.h"
 
+/* A page's deps as a state holds them, in one block: what they say, and a
+ * dependency added after (its list then its own). */
+static void
+read_back(struct depstore *s)
+{
+	struct dep *list[2] = { depstore_get(s, "tagged(x)", "a", DEP_PRESENCE),
+				depstore_get(s, "b/c", "a", DEP_CONTENT) };
+	const char *lookups[4] = { "a\nb", "b", "a\nnone", NULL };
+	const char *templates[1] = { "page.tmpl" };
+	struct dep *more = depstore_get(s, "posts/*", "a", DEP_LINKS);
+	struct deps *d = deps_read(list, 2, lookups, 2, templates, 1);
+	const char *key, *found;
+	size_t iter = 0;
+
+	tap_ok(d->list.n == 2 && d->list.v[0] == list[0] && d->list.v[1] == list[1],
+	       "deps read back list their dependencies in order");
+	key = deps_next_lookup(d, &iter, &found);
+	tap_ok(key && strcmp(key, "a\nb") == 0 && strcmp(found, "b") == 0, "and their lookups");
+	key = deps_next_lookup(d, &iter, &found);
+	tap_ok(key && strcmp(key, "a\nnone") == 0 && strcmp(found, "") == 0 &&
+	       !deps_next_lookup(d, &iter, &found), "a lookup that found nothing, last");
+	iter = 0;
+	key = deps_next_template(d, &iter);
+	tap_ok(key && strcmp(key, "page.tmpl") == 0 && !deps_next_template(d, &iter),
+	       "and their templates");
+	deps_add(d, list[1]);
+	tap_ok(d->list.n == 2, "a dependency they list is not added twice");
+	deps_add(d, more);
+	deps_add(d, list[0]);
+	tap_ok(d->list.n == 3 && d->list.v[0] == list[0] && d->list.v[1] == list[1] &&
+	       d->list.v[2] == more, "a new one is added after them, once");
+	deps_free(d);
+	d = deps_read(NULL, 0, NULL, 0, NULL, 0);
+	iter = 0;
+	tap_ok(d->list.n == 0 && !deps_next_lookup(d, &iter, &found) &&
+	       !deps_next_template(d, &iter), "deps read back empty say nothing");
+	deps_free(d);
+}
+
 int
 main(void)
 {
@@ -50,6 +89,7 @@ main(void)
 	tap_ok((name = dep_next_hit(d, &iter)) && strcmp(name, "posts/new") == 0 &&
 	       !dep_next_hit(d, &iter), "and are the ones visited");
 	tap_ok(d->nsaved == n, "the saved hits are kept");
+	read_back(&s);
 	depstore_release(&s);
 	return tap_done();
 }
