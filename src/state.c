@@ -656,31 +656,40 @@ blob_name(struct buf *name, const char *path, uint64_t hash)
 	buf_printf(name, "%s-%016" PRIx64, path, hash);
 }
 
-/* Writes o to its file beside path through a temporary one, unless a file
- * of its name and size is there (the same bytes, as they are its name):
- * 1 when written, 0 when there, -1 (errno set) when it cannot be. */
+/* Writes o to the file dest through a temporary one (tmp holds its name)
+ * and rename(2): 0, or -1 (errno set, no temporary file left). */
 static int
-write_blob(const char *path, const struct part_out *o, struct buf *name, struct buf *tmp)
+write_renamed(const char *dest, const struct part_out *o, struct buf *tmp)
 {
-	struct stat sb;
 	FILE *f;
 	int bad, e;
 
-	blob_name(name, path, o->hash);
-	if (stat(name->data, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size == o->len)
-		return 0;
 	buf_reset(tmp);
-	buf_printf(tmp, "%s.new", name->data);
+	buf_printf(tmp, "%s.new", dest);
 	f = fopen(tmp->data, "wb");
 	bad = !f || write_part(f, o) < 0;
 	if (f && fclose(f) != 0)
 		bad = 1;
-	if (!bad && rename(tmp->data, name->data) == 0)
-		return 1;
+	if (!bad && rename(tmp->data, dest) == 0)
+		return 0;
 	e = errno;
 	unlink(tmp->data);
 	errno = e;
 	return -1;
+}
+
+/* Writes o to its file beside path, unless a file of its name and size is
+ * there (the same bytes, as they are its name): 1 when written, 0 when
+ * there, -1 (errno set) when it cannot be. */
+static int
+write_blob(const char *path, const struct part_out *o, struct buf *name, struct buf *tmp)
+{
+	struct stat sb;
+
+	blob_name(name, path, o->hash);
+	if (stat(name->data, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size == o->len)
+		return 0;
+	return write_renamed(name->data, o, tmp) < 0 ? -1 : 1;
 }
 
 /* Removes the files beside path named as its own (path-<16 hex digits>,
@@ -721,9 +730,8 @@ state_save(const struct state *st, const struct state *last, const char *path,
 {
 	struct buf b = BUF_INIT, tmp = BUF_INIT, name = BUF_INIT;
 	struct parts pp = { 0 };
-	struct part_out *deps;
+	struct part_out *deps, head = { 0 };
 	size_t i, failed, copied, same, written = 0;
-	FILE *f = NULL;
 	int rc = -1, bad = 0, w;
 
 	/* The head grows to about this (a source's path and fields): made
@@ -778,16 +786,11 @@ state_save(const struct state *st, const struct state *last, const char *path,
 		bad = w < 0;
 		written += w > 0;
 	}
-	buf_reset(&tmp);
-	buf_printf(&tmp, "%s.new", path);
-	if (!bad && !(f = fopen(tmp.data, "wb")))
-		bad = 1;
-	bad = bad || write_all(f, b.data, b.len) < 0;
-	if (f && fclose(f) != 0)
-		bad = 1;
-	if (bad || rename(tmp.data, path) < 0) {
+	/* The head last, as a part of one piece: its buffer, borrowed. */
+	head.buf = b;
+	add_piece(&head, NULL, b.len);
+	if (bad || write_renamed(path, &head, &tmp) < 0) {
 		diag_error(d, path, 0, "cannot write the build state: %s", strerror(errno));
-		unlink(tmp.data);
 		goto out;
 	}
 	remove_stale(path, pp.out, pp.nparts + 1);
@@ -801,6 +804,7 @@ out:
 	}
 	free(pp.out);
 	free(pp.pages);
+	free(head.pieces);
 	buf_release(&b);
 	buf_release(&tmp);
 	buf_release(&name);
