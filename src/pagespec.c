@@ -1018,6 +1018,7 @@ pagespec_sort(struct page **pages, size_t n, const char *sort, bool reverse,
  */
 struct pagespec_index {
 	size_t npages;		/* site.pages.n when built: any other count disables it */
+	atomic_bool base_ready;	/* lckeys... and linkoff... may be read without the lock */
 	char **lckeys;		/* page names in lower case, sorted */
 	uint32_t *lcpos;	/* the page of each */
 	uint32_t *lcrun;	/* from i, how many lcpos ascend strictly */
@@ -1210,21 +1211,29 @@ with_days(const struct pagespec_index *cix, const struct site *s)
 	return cix->days;
 }
 
-void
-pagespec_index_build(struct site *s)
+/* The names in lower case and the links: what every use of the index
+ * reads, made on the first (an edit that lists no pages makes none). */
+static void
+index_base(struct pagespec_index *ix, const struct site *s)
 {
-	struct pagespec_index *ix = xcalloc(1, sizeof(*ix));
 	struct keyed *kv = xcalloc(s->pages.n + 1, sizeof(*kv));
 	size_t i;
 
-	pagespec_index_free(s->psindex);
-	ix->npages = s->pages.n;
 	for (i = 0; i < s->pages.n; i++) {
 		kv[i].key = lower_dup(((struct page *)s->pages.v[i])->name);
 		kv[i].pos = (uint32_t)i;
 	}
 	split_keyed(kv, s->pages.n, &ix->lckeys, &ix->lcpos, &ix->lcrun);
 	index_links(ix, s);
+}
+
+void
+pagespec_index_build(struct site *s)
+{
+	struct pagespec_index *ix = xcalloc(1, sizeof(*ix));
+
+	pagespec_index_free(s->psindex);
+	ix->npages = s->pages.n;
 	pthread_mutex_init(&ix->lock, NULL);
 	strmap_init(&ix->orders);
 	s->psindex = ix;
@@ -1237,7 +1246,7 @@ pagespec_index_free(struct pagespec_index *ix)
 
 	if (!ix)
 		return;
-	for (i = 0; i < ix->npages; i++)
+	for (i = 0; ix->lckeys && i < ix->npages; i++)
 		free(ix->lckeys[i]);
 	for (i = 0; i < ix->ntargets; i++)
 		free(ix->tkeys[i]);
@@ -1258,7 +1267,12 @@ pagespec_index_free(struct pagespec_index *ix)
 static const struct pagespec_index *
 usable_index(const struct site *s)
 {
-	return s->psindex && s->psindex->npages == s->pages.n ? s->psindex : NULL;
+	const struct pagespec_index *ix = s->psindex;
+
+	if (!ix || ix->npages != s->pages.n)
+		return NULL;
+	make_once(ix, &((struct pagespec_index *)ix)->base_ready, index_base, s);
+	return ix;
 }
 
 static int

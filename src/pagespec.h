@@ -100,9 +100,10 @@ bool pagespec_is_simple(const char *spec);
  * Builds s->psindex, which pagespec_match_list uses to test only the pages
  * a spec can match (by glob prefix, link target, backlink). Call it once,
  * single-threaded, after site_link(), when pages, links, ctimes, mtimes and
- * meta state are final: it snapshots them (sorted orders are computed from
- * them on first use, under a lock). Replaces any earlier index. Without an
- * index, or once pages are added, matching tests every page.
+ * meta state are final: the first match that uses the index snapshots them
+ * (each part, under a lock: a build that lists no pages makes none). Replaces
+ * any earlier index. Without an index, or once pages are added, matching
+ * tests every page.
  */
 void pagespec_index_build(struct site *s);
 /* Frees an index (site_release does); NULL is fine. */
