@@ -429,10 +429,12 @@ output_copy(struct output *o, const char *path, const char *src, const char *own
 void
 output_keep(struct output *o, const char *path, const char *owner)
 {
-	char *p = clean_path(path);
+	char *p = NULL;
 
-	if (p)
-		claim(o, p, owner);
+	/* An edit keeps every other page's output: most paths are clean
+	 * already, and need no copy to clean. */
+	if (path_is_clean(path) || (p = clean_path(path)))
+		claim(o, p ? p : path, owner);
 	free(p);
 }
 

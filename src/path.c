@@ -67,6 +67,23 @@ path_clean(char *p)
 	return 0;
 }
 
+bool
+path_is_clean(const char *p)
+{
+	const char *seg = p;
+
+	for (;; p++) {
+		if (*p && *p != '/')
+			continue;
+		/* p ends the segment from seg: not empty, ".", or "..". */
+		if (p == seg || (seg[0] == '.' && (p - seg == 1 || (p - seg == 2 && seg[1] == '.'))))
+			return false;
+		if (!*p)
+			return true;
+		seg = p + 1;
+	}
+}
+
 size_t
 path_dirlen(const char *p, size_t len)
 {

@@ -18,6 +18,9 @@ void path_join(struct buf *out, const char *a, const char *b);
  * so the result of a 0 return always stays inside the directory it is
  * taken relative to. An absolute path keeps its leading '/'. */
 int path_clean(char *p);
+/* Whether p is a relative path path_clean leaves as it is: not empty, and
+ * no leading or trailing '/', "//", "." or ".." segment. */
+bool path_is_clean(const char *p);
 
 /* p made absolute against the working directory, and cleaned (a new
  * string). When the working directory is gone, p stays relative: nothing

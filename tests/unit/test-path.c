@@ -21,6 +21,19 @@ clean(const char *in, const char *want)
 	free(p);
 }
 
+/* path_is_clean says what path_clean would do: true exactly for the
+ * relative paths it leaves as they are. */
+static void
+is_clean(const char *in, bool want)
+{
+	char *p = xstrdup(in);
+	bool unchanged = *p && *p != '/' && path_clean(p) == 0 && strcmp(p, in) == 0;
+
+	tap_ok(path_is_clean(in) == want, "%s is %sclean", in, want ? "" : "not ");
+	tap_ok(unchanged == want, "path_clean %s %s", in, want ? "leaves it" : "changes or refuses it");
+	free(p);
+}
+
 static void
 rel(const char *from, const char *to, const char *want)
 {
@@ -103,6 +116,19 @@ main(void)
 	rel("posts/a.html", "index.html", "../index.html");
 	rel("postsx/a/", "posts/b/", "../../posts/b/");
 	rel("a/b/c/", "a/x/", "../../x/");
+	is_clean("posts/a/index.html", true);
+	is_clean("index.html", true);
+	is_clean(".well-known/x", true);
+	is_clean("a/..b/c.", true);
+	is_clean("", false);
+	is_clean("/abs", false);
+	is_clean("a//b", false);
+	is_clean("a/./b", false);
+	is_clean("./a", false);
+	is_clean("a/.", false);
+	is_clean("a/../b", false);
+	is_clean("..", false);
+	is_clean("a/", false);
 	urlpath_bytes();
 	return tap_done();
 }
