@@ -26,15 +26,18 @@ struct walk {
 	struct buf abs;		/* the absolute path being looked at */
 	size_t rootlen;		/* length of srcdir in abs */
 	int errors;
+	size_t *prunelen;	/* the length of each of opts->prune */
 };
 
+/* Whether abs (of length len) is one of the paths left out. Each entry
+ * of the walk is tested, twice: their lengths tell most apart. */
 static bool
-pruned(const struct walk *w, const char *abs)
+pruned(const struct walk *w, const char *abs, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < w->opts->nprune; i++)
-		if (strcmp(abs, w->opts->prune[i]) == 0)
+		if (w->prunelen[i] == len && memcmp(abs, w->opts->prune[i], len) == 0)
 			return true;
 	return false;
 }
@@ -199,7 +202,8 @@ dot_entry(const char *name)
 static bool
 left_out(const struct walk *w, const char *base)
 {
-	return pruned(w, w->abs.data) || ignored(w, w->abs.data + w->rootlen + 1, base);
+	return pruned(w, w->abs.data, w->abs.len) ||
+	       ignored(w, w->abs.data + w->rootlen + 1, base);
 }
 
 static int
@@ -358,12 +362,17 @@ walk_dir(struct walk *w, int depth)
 int
 scan_tree(struct site *s, const struct scan_opts *o, struct diag *d)
 {
-	struct walk w = { s, o, d, BUF_INIT, 0, 0 };
+	struct walk w = { s, o, d, BUF_INIT, 0, 0, NULL };
+	size_t i;
 
+	w.prunelen = xcalloc(o->nprune + 1, sizeof(*w.prunelen));
+	for (i = 0; i < o->nprune; i++)
+		w.prunelen[i] = strlen(o->prune[i]);
 	buf_puts(&w.abs, s->srcdir);
 	w.rootlen = w.abs.len;
 	walk_dir(&w, 0);
 	buf_release(&w.abs);
+	free(w.prunelen);
 	return w.errors;
 }
 
