@@ -168,10 +168,6 @@ deps_free(struct deps *d)
 	for (i = 0; i < d->outputs.n; i++)
 		free(d->outputs.v[i]);
 	vec_release(&d->outputs);
-	if (!d->in_block) {
-		free(d->saved_lookups);
-		free(d->saved_templates);
-	}
 	free(d);
 }
 
@@ -256,12 +252,11 @@ deps_add(struct deps *d, struct dep *dep)
 	if (!list_owned(d)) {
 		struct vec own = VEC_INIT;
 
-		for (i = 0; i < d->list.n; i++)
-			vec_push(&own, d->list.v[i]);
+		vec_extend(&own, &d->list);
 		d->list = own;
+		for (i = 0; i < d->list.n; i++)
+			strmap_put(&m->seen, (const char *)&d->list.v[i], sizeof(void *), d->list.v[i]);
 	}
-	for (i = m->seen.count; i < d->list.n; i++)
-		strmap_put(&m->seen, (const char *)&d->list.v[i], sizeof(void *), d->list.v[i]);
 	slot = strmap_slot(&m->seen, (const char *)&dep, sizeof(dep));
 	if (*slot)
 		return;
